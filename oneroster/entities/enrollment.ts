@@ -1,0 +1,36 @@
+// Enrollment (enrollments / enrollment), digest §2.8.
+import { z } from "zod";
+import { baseShape, DateSchema, GuidRefSchema } from "../common.js";
+import { RoleSchema } from "../enums.js";
+import type { EntityDescriptor } from "../fields.js";
+import { baseFields } from "./base.js";
+
+export const EnrollmentSchema = z.object({
+  ...baseShape,
+  user: GuidRefSchema,
+  class: GuidRefSchema,
+  school: GuidRefSchema,
+  role: RoleSchema,
+  primary: z.boolean().optional(),
+  beginDate: DateSchema.optional(),
+  endDate: DateSchema.optional(),
+});
+export type Enrollment = z.infer<typeof EnrollmentSchema>;
+
+export const enrollmentEntity: EntityDescriptor = {
+  name: "enrollment",
+  collectionKey: "enrollments",
+  singleKey: "enrollment",
+  path: "enrollments",
+  gradebook: false,
+  fields: {
+    ...baseFields,
+    user: { kind: "ref", target: "user" },
+    class: { kind: "ref", target: "class" },
+    school: { kind: "ref", target: "org" },
+    role: { kind: "enum", values: RoleSchema.options },
+    primary: { kind: "boolean" },
+    beginDate: { kind: "date" },
+    endDate: { kind: "date" },
+  },
+};

@@ -1,0 +1,70 @@
+// OneRoster v1p1 vocabularies as zod enums (digest §2). Imported by every other folder through index.ts.
+import { z } from "zod";
+
+/** Record status. v1p1 removed `inactive` (digest §2.2). */
+export const StatusSchema = z.enum(["active", "tobedeleted"]);
+export type Status = z.infer<typeof StatusSchema>;
+
+/** User roles (digest §2.10). */
+export const RoleSchema = z.enum([
+  "administrator",
+  "aide",
+  "guardian",
+  "parent",
+  "proctor",
+  "relative",
+  "student",
+  "teacher",
+]);
+export type Role = z.infer<typeof RoleSchema>;
+
+/** Enrollment roles: the data model lists four; the IMS OpenAPI reuses the user roles (digest §2.8). */
+export const EnrollmentRoleSchema = RoleSchema;
+
+export const OrgTypeSchema = z.enum(["department", "district", "local", "national", "school", "state"]);
+export type OrgType = z.infer<typeof OrgTypeSchema>;
+
+export const SessionTypeSchema = z.enum(["gradingPeriod", "semester", "schoolYear", "term"]);
+export type SessionType = z.infer<typeof SessionTypeSchema>;
+
+export const ClassTypeSchema = z.enum(["homeroom", "scheduled"]);
+export type ClassType = z.infer<typeof ClassTypeSchema>;
+
+export const GenderSchema = z.enum(["male", "female"]);
+
+export const ImportanceSchema = z.enum(["primary", "secondary"]);
+
+/** Result score status; the tokens contain spaces (digest §2.11). */
+export const ScoreStatusSchema = z.enum([
+  "exempt",
+  "fully graded",
+  "not submitted",
+  "partially graded",
+  "submitted",
+]);
+export type ScoreStatus = z.infer<typeof ScoreStatusSchema>;
+
+/** GUIDRef types (IMS 1.1 OpenAPI vocabulary, digest §2.3). */
+export const GuidTypeSchema = z.enum([
+  "academicSession",
+  "category",
+  "class",
+  "course",
+  "demographics",
+  "enrollment",
+  "lineItem",
+  "org",
+  "resource",
+  "result",
+  "student",
+  "teacher",
+  "user",
+  "term",
+  "gradingPeriod",
+]);
+export type GuidType = z.infer<typeof GuidTypeSchema>;
+
+/** CEDS grade codes (digest §2.1). */
+export const GRADE_CODES = [
+  "IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "PS", "UG", "Other",
+] as const;

@@ -1,0 +1,80 @@
+// The admin surface under /admin, behind its own bearer credential (never an OAuth token): quirk presets
+// and the district clock. Answers in JSON; errors use the same status payload as the data endpoints.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.js";
+import { ApiError } from "../errors.js";
+import { isQuirkName, QUIRKS } from "../faults/presets.js";
+import type { RouteDeps } from "../routes/context.js";
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+/** Constant-time comparison of the presented admin credential with the configured one. */
+export function adminTokenMatches(presented: string | undefined, expected: string): boolean {
+  return presented !== undefined && timingSafeEqual(digest(presented), digest(expected));
+}
+
+const QuirksBody = z.object({ quirks: z.array(z.string()) });
+const AdvanceBody = z.object({ days: z.number().int().min(1).max(3650) });
+
+async function jsonBody(text: string): Promise<unknown> {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_data", "body is not valid JSON");
+  }
+}
+
+export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
+  app.use("/admin/*", async (c, next) => {
+    const expected = deps.config.adminToken;
+    if (!expected) {
+      throw new ApiError("forbidden", "the admin API is disabled: start the server with ROSTERLAB_ADMIN_TOKEN set");
+    }
+    const header = c.req.header("authorization") ?? "";
+    const presented = /^Bearer (.+)$/i.exec(header)?.[1];
+    if (!adminTokenMatches(presented, expected)) {
+      throw new ApiError("unauthorized", "admin credential missing or wrong: send Authorization: Bearer <admin token>", {
+        "WWW-Authenticate": 'Bearer realm="rosterlab-admin"',
+      });
+    }
+    await next();
+  });
+
+  app.get("/admin/quirks", async (c) => {
+    const active = await deps.quirkStore.active();
+    return c.json({ active: [...active], available: QUIRKS });
+  });
+
+  app.put("/admin/quirks", async (c) => {
+    const parsed = QuirksBody.safeParse(await jsonBody(await c.req.text()));
+    if (!parsed.success) {
+      throw new ApiError("invalid_data", 'body must be {"quirks": ["name", …]}');
+    }
+    const unknown = parsed.data.quirks.filter((q) => !isQuirkName(q));
+    if (unknown.length > 0) {
+      throw new ApiError("invalid_data", `unknown quirk: ${unknown.join(", ")}; GET /admin/quirks lists them`);
+    }
+    const active = await deps.quirkStore.set(parsed.data.quirks.filter(isQuirkName));
+    return c.json({ active: [...active] });
+  });
+
+  app.get("/admin/clock", async (c) => {
+    if (!deps.districtClock) {
+      throw new ApiError("not_found", "no district clock in this server");
+    }
+    return c.json(await deps.districtClock.status());
+  });
+
+  app.post("/admin/clock/advance", async (c) => {
+    if (!deps.districtClock) {
+      throw new ApiError("not_found", "no district clock in this server");
+    }
+    const parsed = AdvanceBody.safeParse(await jsonBody(await c.req.text()));
+    if (!parsed.success) {
+      throw new ApiError("invalid_data", 'body must be {"days": N} with N a whole number from 1 to 3650');
+    }
+    return c.json(await deps.districtClock.advance(parsed.data.days));
+  });
+}

@@ -1,0 +1,74 @@
+// createApp(deps): builds the Hono app — request ids, the token endpoint, JWKS, every OneRoster route, the
+// admin API, and the one error renderer. No I/O at import time; main.ts serves it, tests call it directly.
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ONEROSTER_BASE_PATH } from "../oneroster/index.js";
+import { registerAdminRoutes } from "./admin/routes.js";
+import type { AppEnv } from "./app-env.js";
+import { registerJwksRoute } from "./auth/keys.js";
+import { registerTokenRoute, TOKEN_PATH } from "./auth/token-route.js";
+import type { AppDeps } from "./deps.js";
+import { ApiError, renderError } from "./errors.js";
+import { createQuirkStore } from "./faults/store.js";
+import { originOf, type RouteDeps } from "./routes/context.js";
+import { registerOneRosterRoutes } from "./routes/index.js";
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const routeDeps: RouteDeps = { ...deps, quirkStore: createQuirkStore(deps.db, deps.clock, deps.quirks) };
+
+  app.use("*", async (c, next) => {
+    const given = c.req.header("x-request-id");
+    const requestId = given && REQUEST_ID_RE.test(given) ? given : randomUUID();
+    c.set("requestId", requestId);
+    c.header("X-Request-Id", requestId);
+    await next();
+  });
+
+  app.get("/", (c) => {
+    const origin = originOf(c, deps);
+    return c.json({
+      name: "rosterlab OneRoster v1p1 provider",
+      baseUrl: `${origin}${ONEROSTER_BASE_PATH}`,
+      tokenUrl: `${origin}${TOKEN_PATH}`,
+      jwksUrl: `${origin}/.well-known/jwks.json`,
+    });
+  });
+  registerTokenRoute(app, deps);
+  registerJwksRoute(app, deps.keys);
+  registerOneRosterRoutes(app, routeDeps);
+  registerAdminRoutes(app, routeDeps);
+
+  app.notFound((c) => {
+    const err = new ApiError("not_found", `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`);
+    return c.json(renderError(err, c.get("requestId")), 404);
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get("requestId");
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers)) {
+        c.header(name, value);
+      }
+      return c.json(renderError(error, requestId), error.status);
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      const mapped = new ApiError(error.status === 413 ? "payload_too_large" : "invalid_data", error.message || "bad request");
+      return c.json(renderError(mapped, requestId), mapped.status);
+    }
+    // Unexpected: one log line with the request id and the error; the client sees a generic payload only.
+    deps.log.error("unhandled error", {
+      requestId,
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    const generic = new ApiError("internal", `internal error; quote request id ${requestId} when reporting it`);
+    return c.json(renderError(generic, requestId), 500);
+  });
+  return app;
+}

@@ -1,0 +1,70 @@
+// The server's configuration: the only server file that reads process.env. Parsed once by zod at start.
+import { z } from "zod";
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z.string().optional(),
+  ROSTERLAB_CLIENT_ID: z.string().min(1).optional(),
+  ROSTERLAB_CLIENT_SECRET: z.string().min(8, "must be at least 8 characters").optional(),
+  ROSTERLAB_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  ROSTERLAB_PUBLIC_URL: z.url().optional(),
+  ROSTERLAB_TOKEN_TTL: z.coerce.number().int().min(1).default(3600),
+  ROSTERLAB_LIMIT_CAP: z.coerce.number().int().min(1).default(10000),
+  ROSTERLAB_LOG: z.enum(["silent", "error", "info", "debug"]).default("info"),
+});
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  /** Fixed demo client credentials; generated and printed when absent. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Admin credential for /admin; generated and printed when absent. */
+  adminToken?: string;
+  /** Origin used in hrefs and Link headers; defaults to the request's own origin. */
+  publicUrl?: string;
+  /** Token lifetime in seconds (digest §6.2: one hour is the usual default). */
+  tokenTtlSeconds: number;
+  /** Largest page served; a larger `limit` shrinks the page, never an error (digest §4). */
+  limitCap: number;
+  issuer: string;
+  audience: string;
+  logLevel: "silent" | "error" | "info" | "debug";
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  port: 8080,
+  host: "127.0.0.1",
+  tokenTtlSeconds: 3600,
+  limitCap: 10000,
+  issuer: "urn:rosterlab:provider",
+  audience: "urn:rosterlab:oneroster:v1p1",
+  logLevel: "info",
+};
+
+/** Reads the environment; returns the config or the list of problems, one per bad variable. */
+export function readServerConfig(env: NodeJS.ProcessEnv = process.env): { config?: ServerConfig; problems: string[] } {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    return { problems: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+  }
+  const e = parsed.data;
+  return {
+    problems: [],
+    config: {
+      ...DEFAULT_CONFIG,
+      port: e.PORT,
+      host: e.HOST,
+      databaseUrl: e.DATABASE_URL || undefined,
+      clientId: e.ROSTERLAB_CLIENT_ID,
+      clientSecret: e.ROSTERLAB_CLIENT_SECRET,
+      adminToken: e.ROSTERLAB_ADMIN_TOKEN,
+      publicUrl: e.ROSTERLAB_PUBLIC_URL?.replace(/\/$/, ""),
+      tokenTtlSeconds: e.ROSTERLAB_TOKEN_TTL,
+      limitCap: e.ROSTERLAB_LIMIT_CAP,
+      logLevel: e.ROSTERLAB_LOG,
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// openDb(url): the only file that names a database driver. postgres:// URLs use postgres.js; anything else
+// (nothing, `memory:`, or a directory path) opens an embedded PGlite. Both give the same drizzle API.
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema.js";
+
+export type Schema = typeof schema;
+/** The drizzle database both drivers satisfy. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Driver = "pglite" | "postgres";
+
+/** A rows-in-bulk sink: COPY on Postgres, unavailable on PGlite (seed/ falls back to multi-row INSERT). */
+export type CopyFn = (table: string, columns: string[], rows: AsyncIterable<string>) => Promise<void>;
+
+export interface DbHandle {
+  db: Db;
+  driver: Driver;
+  /** A printable description without credentials. */
+  label: string;
+  /** Raw SQL text execution, for statements drizzle does not model (TRUNCATE lists, CREATE DATABASE). */
+  exec(sqlText: string): Promise<void>;
+  /** COPY FROM STDIN of tab-separated lines; only on Postgres. */
+  copy?: CopyFn;
+  close(): Promise<void>;
+}
+
+export function isPostgresUrl(url: string | undefined): boolean {
+  return !!url && /^postgres(ql)?:\/\//.test(url);
+}
+
+/** Hides the password of a connection URL for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) {
+      u.password = "***";
+    }
+    return u.toString();
+  } catch {
+    return "<unparsable url>";
+  }
+}
+
+export interface OpenDbOptions {
+  /** Max pool connections for postgres.js. */
+  max?: number;
+}
+
+/** Opens a database: postgres.js for postgres:// URLs, PGlite in memory when url is empty or `memory:`, else PGlite on disk. */
+export async function openDb(url?: string, options: OpenDbOptions = {}): Promise<DbHandle> {
+  if (url && isPostgresUrl(url)) {
+    const client = postgres(url, { max: options.max ?? 10, onnotice: () => {}, prepare: true });
+    const db = drizzlePostgres(client, { schema, casing: "snake_case" }) as unknown as Db;
+    return {
+      db,
+      driver: "postgres",
+      label: redactUrl(url),
+      exec: async (text) => {
+        await client.unsafe(text);
+      },
+      copy: async (table, columns, rows) => {
+        const cols = columns.map((c) => `"${c}"`).join(", ");
+        const writable = await client.unsafe(`COPY ${table} (${cols}) FROM STDIN`).writable();
+        for await (const chunk of rows) {
+          if (!writable.write(chunk)) {
+            await new Promise<void>((resolve) => writable.once("drain", () => resolve()));
+          }
+        }
+        await new Promise<void>((resolve, reject) => {
+          writable.on("error", reject);
+          writable.end(() => resolve());
+        });
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const dataDir = !url || url === "memory:" || url === "memory://" ? undefined : url.replace(/^(file|pglite):\/\//, "");
+  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema, casing: "snake_case" }) as unknown as Db;
+  return {
+    db,
+    driver: "pglite",
+    label: dataDir ? `PGlite at ${dataDir}` : "PGlite (in memory)",
+    exec: async (text) => {
+      await client.exec(text);
+    },
+    close: () => client.close(),
+  };
+}

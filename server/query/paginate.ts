@@ -1,0 +1,39 @@
+// Paging headers (digest §4): X-Total-Count after filtering, and a Link header with first/prev/next/last
+// that keeps every other query parameter so a client can follow it blindly.
+
+/** Percent-encodes like encodeURIComponent (spaces as %20, never `+`), so any server reads it back the same. */
+function encodeQuery(params: [string, string][]): string {
+  return params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+}
+
+export interface LinkInput {
+  /** Absolute URL of the collection without query string. */
+  url: string;
+  /** The request's query parameters in their original order. */
+  params: [string, string][];
+  offset: number;
+  /** The page size links step by. */
+  limit: number;
+  total: number;
+  /** Parameter names to leave out of links (the `link-drops-filter` quirk). */
+  drop?: readonly string[];
+}
+
+/** `<url>; rel="next", <url>; rel="last", …` or undefined when there is nothing to link. */
+export function linkHeader(input: LinkInput): string | undefined {
+  const { url, offset, limit, total } = input;
+  const drop = new Set(["limit", "offset", ...(input.drop ?? [])]);
+  const kept = input.params.filter(([k]) => !drop.has(k));
+  const at = (o: number) => `<${url}?${encodeQuery([...kept, ["limit", String(limit)], ["offset", String(o)]])}>`;
+  const lastOffset = total > 0 ? Math.floor((total - 1) / limit) * limit : 0;
+  const links: string[] = [];
+  if (offset + limit < total) {
+    links.push(`${at(offset + limit)}; rel="next"`);
+  }
+  if (offset > 0) {
+    links.push(`${at(Math.max(0, Math.min(offset - limit, lastOffset)))}; rel="prev"`);
+  }
+  links.push(`${at(0)}; rel="first"`);
+  links.push(`${at(lastOffset)}; rel="last"`);
+  return links.join(", ");
+}

@@ -1,0 +1,119 @@
+// QuerySpec → SQL: the only place a OneRoster filter or sort becomes SQL (digest §3.1, §3.3, §8).
+// Strings compare and sort by code point (COLLATE "C") so every backend and every client agree on order.
+import { and, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import type { ResolvedFilter, ResolvedPredicate } from "./parse.js";
+import type { EntityTable } from "../repo/tables.js";
+
+type Expr = AnyPgColumn | SQL;
+
+/** Escapes LIKE metacharacters so `~` is a plain substring match. */
+function likePattern(value: string): string {
+  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+const SQL_OPS = { "=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<=" } as const;
+
+/** A scalar comparison; `!=` keeps rows where the field is absent (IS DISTINCT FROM). */
+function compare(left: SQL, operator: ResolvedPredicate["operator"], right: SQL): SQL {
+  if (operator === "~") {
+    throw new Error("compare() does not handle ~");
+  }
+  if (operator === "!=") {
+    return sql`${left} is distinct from ${right}`;
+  }
+  return sql`${left} ${sql.raw(SQL_OPS[operator])} ${right}`;
+}
+
+/** One predicate → SQL boolean. The parser has already checked that the operator applies to the field's kind. */
+export function predicateToSql(p: ResolvedPredicate, col: Expr): SQL {
+  const { operator } = p;
+  switch (p.kind.kind) {
+    case "id":
+    case "string":
+    case "enum":
+    case "ref": {
+      const text = sql`${col}`;
+      if (operator === "~") {
+        return sql`${text} ilike ${likePattern(p.value)}`;
+      }
+      if (operator === "=" || operator === "!=") {
+        return compare(text, operator, sql`${p.value}`);
+      }
+      return compare(sql`${text} collate "C"`, operator, sql`${p.value}`);
+    }
+    case "strings":
+    case "refs": {
+      // "array contains" semantics for = (digest §3.1 mock extras).
+      if (operator === "=") {
+        return sql`${p.value} = any(${col})`;
+      }
+      if (operator === "!=") {
+        return sql`not (${p.value} = any(coalesce(${col}, '{}')))`;
+      }
+      return sql`exists (select 1 from unnest(${col}) as el(v) where el.v ilike ${likePattern(p.value)})`;
+    }
+    case "json": {
+      // userIds.type / userIds.identifier
+      const key = p.sub === "type" ? "type" : "identifier";
+      const match = operator === "~" ? sql`e->>${key} ilike ${likePattern(p.value)}` : sql`e->>${key} = ${p.value}`;
+      const exists = sql`exists (select 1 from jsonb_array_elements(coalesce(${col}, '[]'::jsonb)) as e where ${match})`;
+      return operator === "!=" ? sql`not ${exists}` : exists;
+    }
+    case "date":
+      return compare(sql`${col}`, operator, sql`${p.typed as string}::date`);
+    case "datetime":
+      // Real timestamps, not strings (digest §8): a date-only value is midnight UTC.
+      return compare(sql`${col}`, operator, sql`${(p.typed as Date).toISOString()}::timestamptz`);
+    case "number":
+      return compare(sql`${col}`, operator, sql`${String(p.typed)}::float8`);
+    case "boolean":
+      return compare(sql`${col}`, operator, sql`${String(p.typed)}::boolean`);
+  }
+}
+
+/** The whole filter: predicates joined by its one logical operator. */
+export function filterToSql(filter: ResolvedFilter, table: EntityTable): SQL {
+  const parts = filter.predicates.map((p) => {
+    const col = table.columns[p.field];
+    if (!col) {
+      throw new Error(`no column for field ${p.field}`);
+    }
+    return sql`(${predicateToSql(p, col)})`;
+  });
+  return sql.join(parts, sql.raw(filter.logical === "OR" ? " or " : " and "));
+}
+
+/** Conditions every read of this table shares, plus the request's filter. */
+export function whereToSql(table: EntityTable, scope: SQL[], filter: ResolvedFilter | undefined, opts: { hideTombstones: boolean }): SQL | undefined {
+  const parts: SQL[] = [...scope];
+  // A gradebook DELETE hides the tombstone from ordinary reads; a delta read (filter on status or
+  // dateLastModified) still sees it (digest §7.2, §8).
+  if (table.deleted && !filter?.touchesDelta) {
+    parts.push(sql`${table.deleted} = false`);
+  }
+  if (opts.hideTombstones) {
+    parts.push(sql`${table.status} <> 'tobedeleted'`);
+  }
+  if (filter) {
+    parts.push(sql`(${filterToSql(filter, table)})`);
+  }
+  return parts.length > 0 ? and(...parts) : undefined;
+}
+
+/**
+ * ORDER BY for a sort field, always ending in sourcedId so paging never skips or repeats (digest §3.3).
+ * Descending is the exact reverse of ascending (nulls last ascending, first descending).
+ */
+export function orderToSql(table: EntityTable, sort: { field: string; direction: "asc" | "desc" } | undefined, textFields: ReadonlySet<string>): SQL[] {
+  const idOrder = sort?.direction === "desc" ? sql`${table.id} desc` : sql`${table.id} asc`;
+  if (!sort || sort.field === "sourcedId") {
+    return [idOrder];
+  }
+  const col = table.columns[sort.field];
+  if (!col) {
+    return [idOrder];
+  }
+  const expr = textFields.has(sort.field) ? sql`${col} collate "C"` : sql`${col}`;
+  return [sort.direction === "desc" ? sql`${expr} desc nulls first` : sql`${expr} asc nulls last`, idOrder];
+}

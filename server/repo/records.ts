@@ -1,0 +1,86 @@
+// Generic reads of OneRoster records: (db, table, spec) → rows. Never imports hono. SQL comes from query/to-sql.ts.
+import { and, count, eq, type SQL, sql } from "drizzle-orm";
+import type { EntityName, Subset } from "../../oneroster/index.js";
+import { ENTITIES } from "../../oneroster/index.js";
+import type { Db } from "../db/client.js";
+import type { QuerySpec } from "../query/parse.js";
+import { orderToSql, whereToSql } from "../query/to-sql.js";
+import { ENTITY_TABLES, type EntityTable } from "./tables.js";
+import type { ParentCheck } from "./relations.js";
+
+export type Row = Record<string, unknown>;
+
+const TEXT_KINDS = new Set(["id", "string", "enum", "ref"]);
+const textFieldCache = new Map<EntityName, ReadonlySet<string>>();
+
+/** Fields of an entity that sort as text (by code point). */
+function textFields(entity: EntityName): ReadonlySet<string> {
+  let set = textFieldCache.get(entity);
+  if (!set) {
+    set = new Set(Object.entries(ENTITIES[entity].fields).filter(([, k]) => TEXT_KINDS.has(k.kind)).map(([f]) => f));
+    textFieldCache.set(entity, set);
+  }
+  return set;
+}
+
+/** The subset rule as SQL (`/students` ⇒ role = 'student'). */
+export function subsetToSql(table: EntityTable, subset: Subset | undefined): SQL[] {
+  if (!subset) {
+    return [];
+  }
+  const col = table.columns[subset.field];
+  return col ? [sql`${col} = ${subset.value}`] : [];
+}
+
+export interface ListOptions {
+  scope: SQL[];
+  hideTombstones: boolean;
+  /** Skip COUNT(*) when no one will read it. */
+  withCount: boolean;
+  /** `page-local-sort` quirk: fetch the page in default order, the caller sorts it. */
+  pageLocalSort: boolean;
+}
+
+/** One page of a collection and the total after filtering (digest §4). */
+export async function listRecords(db: Db, entity: EntityName, spec: QuerySpec, opts: ListOptions): Promise<{ rows: Row[]; total: number }> {
+  const table = ENTITY_TABLES[entity];
+  const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones });
+  const order = orderToSql(table, opts.pageLocalSort ? undefined : spec.sort, textFields(entity));
+  const pageQuery = db
+    .select(table.columns)
+    .from(table.table)
+    .where(where)
+    .orderBy(...order)
+    .limit(spec.limit)
+    .offset(spec.offset);
+  const countQuery = opts.withCount ? db.select({ n: count() }).from(table.table).where(where) : undefined;
+  const [rows, counted] = await Promise.all([pageQuery, countQuery]);
+  return { rows: rows as Row[], total: counted ? Number(counted[0]?.n ?? 0) : -1 };
+}
+
+/** One record by sourcedId within a subset, or undefined; gradebook tombstones read as absent (digest §7.2). */
+export async function getRecord(db: Db, entity: EntityName, id: string, subset: Subset | undefined, hideTombstones: boolean): Promise<Row | undefined> {
+  const table = ENTITY_TABLES[entity];
+  const where = whereToSql(table, [eq(table.id, id), ...subsetToSql(table, subset)], undefined, { hideTombstones });
+  const rows = await db.select(table.columns).from(table.table).where(where).limit(1);
+  return rows[0] as Row | undefined;
+}
+
+/** The first parent that does not exist, or undefined when all do. */
+export async function findMissingParent(db: Db, parents: ParentCheck[]): Promise<ParentCheck | undefined> {
+  for (const parent of parents) {
+    const table = ENTITY_TABLES[parent.entity];
+    const conditions = [eq(table.id, parent.id), ...subsetToSql(table, parent.subset)];
+    if (parent.extra) {
+      conditions.push(parent.extra);
+    }
+    if (table.deleted) {
+      conditions.push(sql`${table.deleted} = false`);
+    }
+    const found = await db.select({ one: sql`1` }).from(table.table).where(and(...conditions)).limit(1);
+    if (found.length === 0) {
+      return parent;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,104 @@
+// PUT and DELETE of categories, line items and results (digest §7): validate the singular envelope with zod,
+// call one repo verb, answer 201 on create, 200 on replace, 204 on delete.
+import type { Context } from "hono";
+import type { z } from "zod";
+import {
+  CategoryInputSchema,
+  type Endpoint,
+  LineItemInputSchema,
+  ResultInputSchema,
+} from "../../oneroster/index.js";
+import type { AppEnv } from "../app-env.js";
+import { ApiError } from "../errors.js";
+import { deleteGradebookObject, type GradebookKind, upsertCategory, upsertLineItem, upsertResult } from "../repo/gradebook.js";
+import { getRecord } from "../repo/records.js";
+import { presentRecord } from "../present/record.js";
+import { authorize, baseUrlOf, type RouteDeps } from "./context.js";
+
+/** Largest PUT body accepted; a gradebook object is a few hundred bytes. */
+export const MAX_BODY_BYTES = 1_000_000;
+
+/** Names the first problems of a zod failure as `field: message` (the 400 must name the bad field). */
+function describeIssues(envelope: string, error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${[envelope, ...i.path.map(String)].join(".")}: ${i.message}`)
+    .join("; ");
+}
+
+async function readBody(c: Context<AppEnv>): Promise<unknown> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    throw new ApiError("payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  const text = await c.req.text();
+  if (text.length > MAX_BODY_BYTES) {
+    throw new ApiError("payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  if (text.trim() === "") {
+    throw new ApiError("invalid_data", "body is empty; send the object in its envelope as JSON");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_data", "body is not valid JSON");
+  }
+}
+
+/** Validates the object inside the envelope; the 400 names the bad field (digest §7.1). */
+function validate<T extends z.ZodType<{ sourcedId?: string | undefined }>>(schema: T, envelope: string, value: unknown, id: string): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ApiError("invalid_data", describeIssues(envelope, parsed.error));
+  }
+  const sourcedId = parsed.data.sourcedId;
+  if (sourcedId !== undefined && sourcedId !== id) {
+    throw new ApiError("invalid_data", `${envelope}.sourcedId '${sourcedId}' does not match the path id '${id}'`);
+  }
+  return parsed.data;
+}
+
+export function putHandler(deps: RouteDeps, endpoint: Endpoint) {
+  const kind = endpoint.entity as GradebookKind;
+  const key = endpoint.envelope;
+  return async (c: Context<AppEnv>) => {
+    const quirks = await authorize(c, deps, endpoint);
+    const id = c.req.param("id") ?? "";
+    const body = await readBody(c);
+    if (!body || typeof body !== "object" || Array.isArray(body) || !(key in body)) {
+      throw new ApiError("invalid_data", `body must be an object with the key '${key}' (singular envelope, digest §7.1)`);
+    }
+    const value = (body as Record<string, unknown>)[key];
+    const now = deps.clock.now();
+    const { created } =
+      kind === "category"
+        ? await upsertCategory(deps.db, id, validate(CategoryInputSchema, key, value, id), now)
+        : kind === "lineItem"
+          ? await upsertLineItem(deps.db, id, validate(LineItemInputSchema, key, value, id), now)
+          : await upsertResult(deps.db, id, validate(ResultInputSchema, key, value, id), now);
+    const row = await getRecord(deps.db, kind, id, undefined, false);
+    const record = row ? presentRecord(kind, row, baseUrlOf(c, deps)) : {};
+    const status = created && !quirks.has("put-create-200") ? 201 : 200;
+    return c.json({ [key]: record }, status);
+  };
+}
+
+export function deleteHandler(deps: RouteDeps, endpoint: Endpoint) {
+  const kind = endpoint.entity as GradebookKind;
+  return async (c: Context<AppEnv>) => {
+    const quirks = await authorize(c, deps, endpoint);
+    const id = c.req.param("id") ?? "";
+    if (quirks.has("delete-200-listed")) {
+      const row = await getRecord(deps.db, kind, id, undefined, false);
+      if (!row) {
+        throw new ApiError("not_found", `no ${kind} with sourcedId '${id}'`);
+      }
+      return c.body(null, 200);
+    }
+    const deleted = await deleteGradebookObject(deps.db, kind, id, deps.clock.now(), quirks.has("no-tombstones"));
+    if (!deleted) {
+      throw new ApiError("not_found", `no ${kind} with sourcedId '${id}'`);
+    }
+    return c.body(null, 204);
+  };
+}
