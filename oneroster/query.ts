@@ -33,6 +33,7 @@ export class FilterSyntaxError extends Error {
 }
 
 const FIELD_RE = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?/;
+const SLOPPY_JOIN_RE = /' +(and|or) +[A-Za-z][A-Za-z0-9_.]*(!=|>=|<=|=|>|<|~)'/i;
 const JOIN_RE = / (AND|OR) (?=[A-Za-z][A-Za-z0-9_.]*(!=|>=|<=|=|>|<|~)')/y;
 
 /**
@@ -88,7 +89,12 @@ export function parseFilter(input: string): FilterExpression {
     if (close < 0) {
       throw new FilterSyntaxError(`the value for '${field}' has no closing quote`, pos);
     }
-    predicates.push({ field, operator, value: input.slice(valueStart, close).replace(/''/g, "'") });
+    const raw = input.slice(valueStart, close);
+    // A join in the wrong case or spacing would otherwise vanish into the value; say so instead.
+    if (SLOPPY_JOIN_RE.test(raw)) {
+      throw new FilterSyntaxError("logical operators are ' AND ' or ' OR ': upper case, one space on each side", valueStart);
+    }
+    predicates.push({ field, operator, value: raw.replace(/''/g, "'") });
     pos = close + 1;
     if (pos === input.length) {
       break;

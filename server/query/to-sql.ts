@@ -66,9 +66,10 @@ export function predicateToSql(p: ResolvedPredicate, col: Expr): SQL {
       // Real timestamps, not strings (digest §8): a date-only value is midnight UTC.
       return compare(sql`${col}`, operator, sql`${(p.typed as Date).toISOString()}::timestamptz`);
     case "number":
-      return compare(sql`${col}`, operator, sql`${String(p.typed)}::float8`);
+      return compare(sql`${col}`, operator, sql`${p.typed as number}::float8`);
     case "boolean":
-      return compare(sql`${col}`, operator, sql`${String(p.typed)}::boolean`);
+      // Passed as a JS boolean: PGlite's serializer rejects the string 'true' for a boolean parameter.
+      return compare(sql`${col}`, operator, sql`${p.typed as boolean}::boolean`);
   }
 }
 
