@@ -3,7 +3,10 @@
 import { afterAll, beforeAll } from "vitest";
 import { seedDatabase } from "../../seed/seed-database.js";
 import { type DbKind, openTestDb, type TestDb } from "./db.js";
-import { type StartProviderOverrides, startProvider, type TestProvider } from "./server.js";
+import { createTestClock, type StartProviderOverrides, startProvider, type TestProvider } from "./server.js";
+
+/** The seeded district is as of 2026-09-15T12:00Z; the provider's clock starts a little later. */
+export const SEEDED_NOW = "2026-09-16T08:00:00.000Z";
 
 export interface ApiResponse {
   status: number;
@@ -34,7 +37,7 @@ export function useSeededProvider(kind: DbKind, overrides: StartProviderOverride
   beforeAll(async () => {
     const db = await openTestDb(kind);
     await seedDatabase(db.handle, { seed: 1, size: "tiny", fingerprint: false });
-    const provider = await startProvider(db.handle, overrides);
+    const provider = await startProvider(db.handle, { clock: createTestClock(SEEDED_NOW), ...overrides });
     state = { db, provider, token: await provider.token() };
   });
   afterAll(async () => {
