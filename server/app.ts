@@ -16,6 +16,11 @@ import { registerOneRosterRoutes } from "./routes/index.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** True when a raw path or query string carries a NUL, encoded or not. */
+function hasNul(raw: string): boolean {
+  return /%00|\u0000/i.test(raw);
+}
+
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const routeDeps: RouteDeps = { ...deps, quirkStore: createQuirkStore(deps.db, deps.clock, deps.quirks) };
@@ -25,6 +30,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const requestId = given && REQUEST_ID_RE.test(given) ? given : randomUUID();
     c.set("requestId", requestId);
     c.header("X-Request-Id", requestId);
+    // Postgres text cannot hold NUL, so such an id or value could never match anything: refuse it up front.
+    const url = new URL(c.req.url);
+    if (hasNul(url.pathname) || hasNul(url.search)) {
+      throw new ApiError("invalid_data", "the request contains a NUL character (%00), which no OneRoster value can hold");
+    }
     await next();
   });
 

@@ -26,6 +26,20 @@ function describeIssues(envelope: string, error: z.ZodError): string {
     .join("; ");
 }
 
+/** True when any string (key or value) in a parsed JSON value holds a NUL character. */
+function containsNul(value: unknown): boolean {
+  if (typeof value === "string") {
+    return value.includes("\u0000");
+  }
+  if (Array.isArray(value)) {
+    return value.some(containsNul);
+  }
+  if (value && typeof value === "object") {
+    return Object.entries(value).some(([k, v]) => k.includes("\u0000") || containsNul(v));
+  }
+  return false;
+}
+
 async function readBody(c: Context<AppEnv>): Promise<unknown> {
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) {
@@ -38,11 +52,17 @@ async function readBody(c: Context<AppEnv>): Promise<unknown> {
   if (text.trim() === "") {
     throw new ApiError("invalid_data", "body is empty; send the object in its envelope as JSON");
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new ApiError("invalid_data", "body is not valid JSON");
   }
+  // Postgres text cannot hold NUL; a \u0000 escape would otherwise fail deep in the write.
+  if (containsNul(parsed)) {
+    throw new ApiError("invalid_data", "body contains a NUL character (\\u0000), which no OneRoster value can hold");
+  }
+  return parsed;
 }
 
 /** Validates the object inside the envelope; the 400 names the bad field (digest §7.1). */

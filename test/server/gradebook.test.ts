@@ -135,6 +135,12 @@ describeEachDb("gradebook writes", (kind) => {
       }
     });
 
+    it("answers 400 for a NUL character in the body, which Postgres text cannot hold", async () => {
+      const res = await sp.api("/categories/t-nul", { method: "PUT", body: '{"category":{"title":"a\\u0000b"}}' });
+      expect(res.status).toBe(400);
+      expect(readStatusInfo(res.body)[0]?.description).toMatch(/NUL/);
+    });
+
     it("answers 413 for a body over a megabyte", async () => {
       const res = await sp.api("/categories/t-big", { method: "PUT", body: { category: { title: "x".repeat(1_100_000) } } });
       expect(res.status).toBe(413);
