@@ -1,0 +1,15 @@
+# A thin wrapper over the npm scripts, so the image cannot drift from what CI runs:
+# `npm ci` then `npm start` (serve a seeded district). PGlite in memory by default;
+# set DATABASE_URL=postgres://… to use a real Postgres, or a path such as /data/pglite
+# (with a volume) to keep an embedded database between restarts.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY . .
+EXPOSE 8080
+VOLUME ["/data"]
+CMD ["npm", "start"]
