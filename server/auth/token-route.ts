@@ -1,0 +1,253 @@
+// POST /oauth/token: OAuth 2 client_credentials (RFC 6749 §4.4) issuing ES256 JWT access tokens (RFC 9068 shape).
+// Client auth by HTTP Basic, form body or JSON body; every failure is an RFC 6749 §5.2 JSON error, never a 500.
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { Context, Hono } from "hono";
+import { SignJWT } from "jose";
+import { ALL_SCOPES } from "../../oneroster/index.js";
+import type { AppEnv } from "../app-env.js";
+import { oauthClients } from "../db/schema.js";
+import type { AppDeps } from "../deps.js";
+import { ACCESS_TOKEN_TYP } from "./require-token.js";
+import { verifySecret } from "./secrets.js";
+
+export const TOKEN_PATH = "/oauth/token";
+/** Token requests are a few hundred bytes; anything far larger is not one. */
+const MAX_BODY_BYTES = 16 * 1024;
+const KNOWN_SCOPES: ReadonlySet<string> = new Set(ALL_SCOPES);
+
+type OAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "invalid_grant"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "invalid_scope"
+  | "server_error";
+
+/** An RFC 6749 §5.2 error; thrown inside this module only and rendered by the route. */
+class OAuthError extends Error {
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description: string,
+    readonly status: 400 | 401 | 405 | 413 | 500 = 400,
+  ) {
+    super(description);
+  }
+}
+
+const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
+
+function renderOAuthError(c: Context<AppEnv>, err: OAuthError): Response {
+  for (const [k, v] of Object.entries(NO_STORE)) {
+    c.header(k, v);
+  }
+  if (err.status === 401) {
+    // RFC 6749 §5.2: invalid_client via 401 carries a WWW-Authenticate challenge for the scheme used.
+    c.header("WWW-Authenticate", 'Basic realm="rosterlab"');
+  }
+  if (err.status === 405) {
+    c.header("Allow", "POST");
+  }
+  return c.json({ error: err.code, error_description: err.description }, err.status);
+}
+
+/** Request parameters; a parameter sent twice is an error (RFC 6749 §3.2). */
+type Params = Map<string, string>;
+
+function paramsFromForm(text: string): Params {
+  const params: Params = new Map();
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (params.has(key)) {
+      throw new OAuthError("invalid_request", `parameter ${key} is repeated`);
+    }
+    params.set(key, value);
+  }
+  return params;
+}
+
+function paramsFromJson(text: string): Params {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new OAuthError("invalid_request", "request body is not valid JSON");
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw new OAuthError("invalid_request", "request body must be a JSON object");
+  }
+  const params: Params = new Map();
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value !== "string") {
+      throw new OAuthError("invalid_request", `parameter ${key} must be a string`);
+    }
+    params.set(key, value);
+  }
+  return params;
+}
+
+async function readParams(c: Context<AppEnv>): Promise<Params> {
+  const declared = Number(c.req.header("Content-Length") ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    throw new OAuthError("invalid_request", "request body too large", 413);
+  }
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new OAuthError("invalid_request", "request body too large", 413);
+  }
+  const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type === "application/x-www-form-urlencoded" || (type === "" && !text.trim().startsWith("{"))) {
+    return paramsFromForm(text);
+  }
+  if (type === "application/json" || type === "") {
+    return paramsFromJson(text);
+  }
+  throw new OAuthError(
+    "invalid_request",
+    `unsupported Content-Type ${type}: use application/x-www-form-urlencoded (RFC 6749 §4.4.2) or application/json`,
+  );
+}
+
+/** `application/x-www-form-urlencoded` decoding of one credential (RFC 6749 §2.3.1: '+' is a space). */
+function formDecode(value: string, what: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " "));
+  } catch {
+    throw new OAuthError("invalid_request", `malformed Basic credentials: ${what} is not valid URL encoding`);
+  }
+}
+
+interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** client_secret_basic: base64(urlencode(id) ":" urlencode(secret)) (RFC 6749 §2.3.1, RFC 7617). */
+function basicCredentials(header: string): ClientCredentials {
+  const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
+  if (!match?.[1]) {
+    throw new OAuthError("invalid_request", "malformed Authorization header: expected Basic <base64(id:secret)>");
+  }
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) {
+    throw new OAuthError("invalid_request", "malformed Basic credentials: no ':' between client id and secret");
+  }
+  return {
+    clientId: formDecode(decoded.slice(0, colon), "client id"),
+    clientSecret: formDecode(decoded.slice(colon + 1), "client secret"),
+  };
+}
+
+/** Exactly one client authentication method per request (RFC 6749 §2.3). */
+function clientCredentials(c: Context<AppEnv>, params: Params): ClientCredentials {
+  const authorization = c.req.header("Authorization");
+  const bodyId = params.get("client_id");
+  const bodySecret = params.get("client_secret");
+  if (authorization !== undefined && authorization.trim() !== "") {
+    if (!/^Basic\b/i.test(authorization.trim())) {
+      throw new OAuthError("invalid_client", "unsupported client authentication scheme: use Basic", 401);
+    }
+    const basic = basicCredentials(authorization.trim());
+    if (bodySecret !== undefined) {
+      throw new OAuthError("invalid_request", "client credentials sent both in the Authorization header and the body");
+    }
+    if (bodyId !== undefined && bodyId !== basic.clientId) {
+      throw new OAuthError("invalid_request", "client_id in the body differs from the Authorization header");
+    }
+    return basic;
+  }
+  if (bodyId === undefined || bodyId === "") {
+    throw new OAuthError(
+      "invalid_client",
+      "client authentication required: HTTP Basic or client_id/client_secret",
+      401,
+    );
+  }
+  if (bodySecret === undefined) {
+    throw new OAuthError("invalid_client", "client_secret is missing", 401);
+  }
+  return { clientId: bodyId, clientSecret: bodySecret };
+}
+
+/** RFC 6749 §3.3: space-delimited, case-sensitive; absent grants everything the client may have. */
+function grantedScopes(requested: string | undefined, allowed: readonly string[]): string[] {
+  const allowedSet = new Set(allowed);
+  if (requested === undefined || requested.trim() === "") {
+    const all = ALL_SCOPES.filter((s) => allowedSet.has(s));
+    if (all.length === 0) {
+      throw new OAuthError("invalid_scope", "this client is not allowed any scope");
+    }
+    return all;
+  }
+  const tokens = [...new Set(requested.split(" ").filter((s) => s !== ""))];
+  const unknown = tokens.filter((s) => !KNOWN_SCOPES.has(s));
+  if (unknown.length > 0) {
+    throw new OAuthError("invalid_scope", `unknown scope: ${unknown.join(" ")}`);
+  }
+  const denied = tokens.filter((s) => !allowedSet.has(s));
+  if (denied.length > 0) {
+    throw new OAuthError("invalid_scope", `scope not allowed for this client: ${denied.join(" ")}`);
+  }
+  return tokens;
+}
+
+async function issueToken(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
+  const params = await readParams(c);
+  const grantType = params.get("grant_type");
+  if (grantType === undefined || grantType === "") {
+    throw new OAuthError("invalid_request", "grant_type is missing");
+  }
+  if (grantType !== "client_credentials") {
+    throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} is not supported: use client_credentials`);
+  }
+  const creds = clientCredentials(c, params);
+  const [client] = await deps.db
+    .select({ clientId: oauthClients.clientId, secretHash: oauthClients.secretHash, scopes: oauthClients.scopes })
+    .from(oauthClients)
+    .where(eq(oauthClients.clientId, creds.clientId))
+    .limit(1);
+  // verifySecret runs against a dummy hash when the client is unknown: same time, same answer.
+  const ok = await verifySecret(creds.clientSecret, client?.secretHash);
+  if (!client || !ok) {
+    deps.log.info("token refused", { reason: "invalid_client" });
+    throw new OAuthError("invalid_client", "client authentication failed", 401);
+  }
+  const scopes = grantedScopes(params.get("scope"), client.scopes);
+  const scope = scopes.join(" ");
+  const iat = Math.floor(deps.clock.now().getTime() / 1000);
+  const ttl = deps.config.tokenTtlSeconds;
+  const accessToken = await new SignJWT({ client_id: client.clientId, scope })
+    .setProtectedHeader({ alg: deps.keys.alg, kid: deps.keys.kid, typ: ACCESS_TOKEN_TYP })
+    .setIssuer(deps.config.issuer)
+    .setAudience(deps.config.audience)
+    .setSubject(client.clientId)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttl)
+    .setJti(randomUUID())
+    .sign(deps.keys.privateKey);
+  deps.log.info("token issued", { clientId: client.clientId, scope });
+  for (const [k, v] of Object.entries(NO_STORE)) {
+    c.header(k, v);
+  }
+  // RFC 6749 §5.1; token_type is case-insensitive, lower case as the digest §6.2 example.
+  return c.json({ access_token: accessToken, token_type: "bearer", expires_in: ttl, scope }, 200);
+}
+
+/** Mounts POST /oauth/token (and a 405 for other methods on that path). */
+export function registerTokenRoute(app: Hono<AppEnv>, deps: AppDeps): void {
+  app.post(TOKEN_PATH, async (c) => {
+    try {
+      return await issueToken(c, deps);
+    } catch (err) {
+      if (err instanceof OAuthError) {
+        return renderOAuthError(c, err);
+      }
+      deps.log.error("token endpoint failed", { error: err instanceof Error ? err.message : String(err) });
+      return renderOAuthError(c, new OAuthError("server_error", "the token could not be issued", 500));
+    }
+  });
+  app.on(["GET", "PUT", "PATCH", "DELETE", "OPTIONS"], TOKEN_PATH, (c) =>
+    renderOAuthError(c, new OAuthError("invalid_request", "the token endpoint accepts POST only", 405)),
+  );
+}
