@@ -1,14 +1,12 @@
 // POST /oauth/token: OAuth 2 client_credentials (RFC 6749 §4.4) issuing ES256 JWT access tokens (RFC 9068 shape).
 // Client auth by HTTP Basic, form body or JSON body; every failure is an RFC 6749 §5.2 JSON error, never a 500.
-import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Context, Hono } from "hono";
-import { SignJWT } from "jose";
 import { ALL_SCOPES } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { oauthClients } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
-import { ACCESS_TOKEN_TYP } from "./require-token.js";
+import { signAccessToken } from "./sign.js";
 import { verifySecret } from "./secrets.js";
 
 export const TOKEN_PATH = "/oauth/token";
@@ -215,17 +213,8 @@ async function issueToken(c: Context<AppEnv>, deps: AppDeps): Promise<Response> 
   }
   const scopes = grantedScopes(params.get("scope"), client.scopes);
   const scope = scopes.join(" ");
-  const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const ttl = deps.config.tokenTtlSeconds;
-  const accessToken = await new SignJWT({ client_id: client.clientId, scope })
-    .setProtectedHeader({ alg: deps.keys.alg, kid: deps.keys.kid, typ: ACCESS_TOKEN_TYP })
-    .setIssuer(deps.config.issuer)
-    .setAudience(deps.config.audience)
-    .setSubject(client.clientId)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ttl)
-    .setJti(randomUUID())
-    .sign(deps.keys.privateKey);
+  const accessToken = await signAccessToken(deps.keys, deps.config, client.clientId, scope, deps.clock.now());
   deps.log.info("token issued", { clientId: client.clientId, scope });
   for (const [k, v] of Object.entries(NO_STORE)) {
     c.header(k, v);

@@ -1,0 +1,300 @@
+// Auth checks (digest §6.2, RFC 6749): token issuance and errors at the token endpoint, 401 for missing,
+// malformed, wrongly signed or expired bearer tokens, 403 for a token without the endpoint's scope.
+import { ALL_SCOPES, type Endpoint, endpointById, fillPath, SCOPES } from "../../oneroster/index.js";
+import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
+import type { CheckContext, HttpResult } from "../context.js";
+import { resolveParams, topLevelCollections, unknownId } from "../discovery.js";
+import { ensure, expectStatus, expectStatusPayload, fail } from "../expect.js";
+
+/** The endpoint auth checks call: the first parameterless collection of the selected profiles. */
+function probe(ctx: CheckContext): Endpoint {
+  const ep = topLevelCollections(ctx)[0];
+  if (!ep) {
+    throw new Error("no collection endpoint in the selected profiles");
+  }
+  return ep;
+}
+
+/** Expects 401 for a request carrying `token` (or none). */
+async function expect401(ctx: CheckContext, token: string | undefined, what: string): Promise<HttpResult> {
+  const ep = probe(ctx);
+  const res = await ctx.get(ep.path, { auth: token === undefined ? { kind: "none" } : { kind: "bearer", token } });
+  expectStatus(res, 401, `${what} on GET ${ep.path}`);
+  return res;
+}
+
+/** Parses an RFC 6749 §5.2 error body and checks its `error` code. */
+function expectOAuthError(res: HttpResult, status: number, code: string, what: string): void {
+  expectStatus(res, status, what);
+  const body = res.json as { error?: unknown } | undefined;
+  ensure(body && typeof body === "object", `${what}: expected a JSON error body (RFC 6749 §5.2)`, res);
+  ensure(body.error === code, `${what}: expected "error": "${code}", got ${JSON.stringify(body.error)}`, res, {
+    error: body.error,
+  });
+}
+
+/** Flips characters in the signature part of a JWT, or in the middle of an opaque token. */
+function tamper(token: string): string {
+  const parts = token.split(".");
+  const flip = (s: string) => s.replace(/[A-Za-z0-9]/g, (c) => (c === "A" ? "B" : "A"));
+  if (parts.length === 3 && parts[2]) {
+    return `${parts[0]}.${parts[1]}.${flip(parts[2])}`;
+  }
+  const mid = Math.floor(token.length / 2);
+  return `${token.slice(0, mid)}${flip(token.slice(mid, mid + 8))}${token.slice(mid + 8)}`;
+}
+
+export const authChecks: Check[] = [
+  {
+    id: "AUTH-001",
+    title: "MUST issue a bearer access token for the client_credentials grant with HTTP Basic client authentication",
+    section: "§6.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx): Promise<CheckOutcome> {
+      const res = await ctx.tokenRequest({ grant_type: "client_credentials", scope: ctx.defaultScope });
+      expectStatus(res, 200, "token request");
+      const body = res.json as Record<string, unknown> | undefined;
+      ensure(body && typeof body === "object", "token response is not a JSON object", res);
+      ensure(
+        typeof body.access_token === "string" && body.access_token.length > 0,
+        "token response has no access_token",
+        res,
+      );
+      ensure(
+        typeof body.token_type === "string" && body.token_type.toLowerCase() === "bearer",
+        `token_type must be "bearer", got ${JSON.stringify(body.token_type)}`,
+        res,
+        { token_type: body.token_type },
+      );
+      ensure(
+        body.expires_in === undefined || typeof body.expires_in === "number",
+        "expires_in must be a number of seconds",
+        res,
+        { expires_in: body.expires_in },
+      );
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-002",
+    title: "MUST answer 401 to a request without a bearer token",
+    section: "§6.2, §5.1",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      await expect401(ctx, undefined, "no token");
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-003",
+    title: "SHOULD carry a status payload with codeMinor unauthorisedrequest in a 401 answer",
+    section: "§5.1, §5.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      const res = await expect401(ctx, undefined, "no token");
+      expectStatusPayload(
+        ctx,
+        res,
+        { codeMajor: "failure", severity: "error", codeMinors: ["unauthorisedrequest"] },
+        "401 body",
+      );
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-004",
+    title: "MUST answer 401 to a malformed bearer token",
+    section: "§6.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      await expect401(ctx, "not-a-token", "malformed token");
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-005",
+    title: "MUST answer 401 to a bearer token whose signature or value has been tampered with",
+    section: "§6.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      await expect401(ctx, tamper(await ctx.token()), "tampered token");
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-006",
+    title: "MUST answer 401 to an expired bearer token",
+    section: "§6.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      if (!ctx.expiredToken) {
+        return { skip: "no expired token supplied (--expired-token)" };
+      }
+      await expect401(ctx, ctx.expiredToken, "expired token");
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-007",
+    title: "MUST answer 403 to a valid token that lacks the endpoint's scope",
+    section: "§6.2, §5.1",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      const ep = probe(ctx);
+      for (const scope of ALL_SCOPES.filter((s) => !ep.scopes.includes(s))) {
+        const tokenRes = await ctx.tokenRequest({ grant_type: "client_credentials", scope });
+        if (
+          tokenRes.status !== 200 ||
+          typeof (tokenRes.json as { access_token?: unknown })?.access_token !== "string"
+        ) {
+          continue;
+        }
+        const res = await ctx.get(ep.path, { auth: { kind: "scoped", scope } });
+        // 401 is what some providers send here; digest §9 item 1 tolerates it under --lenient.
+        expectStatus(res, ctx.lenient ? [401, 403] : 403, `GET ${ep.path} with a token holding only ${scope}`);
+        return undefined;
+      }
+      return { skip: "the token endpoint granted no scope that excludes the probe endpoint" };
+    },
+  },
+  {
+    id: "AUTH-008",
+    title: "SHOULD refuse a roster-core.readonly token on relationship endpoints (they need roster.readonly)",
+    section: "§1.3, §6.2",
+    area: "auth",
+    profiles: ["rostering"],
+    async run(ctx) {
+      const tokenRes = await ctx.tokenRequest({ grant_type: "client_credentials", scope: SCOPES.rosterCore });
+      if (tokenRes.status !== 200) {
+        return { skip: "the token endpoint did not grant roster-core.readonly alone" };
+      }
+      const granted = (tokenRes.json as { scope?: unknown })?.scope;
+      if (typeof granted === "string" && granted.split(" ").includes(SCOPES.roster)) {
+        return { skip: "the provider widened roster-core.readonly to roster.readonly" };
+      }
+      const ep = endpointById("getClassesForSchool");
+      const values = (await resolveParams(ctx, ep)) ?? { schoolId: unknownId(ctx) };
+      const res = await ctx.get(fillPath(ep.path, values), { auth: { kind: "scoped", scope: SCOPES.rosterCore } });
+      expectStatus(res, ctx.lenient ? [401, 403] : 403, "GET /schools/{id}/classes with a roster-core.readonly token");
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-009",
+    title: "MUST answer 401 with error invalid_client to a token request with a wrong client secret",
+    section: "RFC 6749 §5.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      const res = await ctx.tokenRequest(
+        { grant_type: "client_credentials" },
+        { id: ctx.options.clientId, secret: `${ctx.options.clientSecret}-wrong` },
+      );
+      expectOAuthError(res, 401, "invalid_client", "token request with a wrong secret");
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-010",
+    title: "MUST include a WWW-Authenticate header in a 401 invalid_client answer to Basic authentication",
+    section: "RFC 6749 §5.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      const res = await ctx.tokenRequest(
+        { grant_type: "client_credentials" },
+        { id: `${ctx.options.clientId}-unknown`, secret: "wrong-secret" },
+      );
+      expectStatus(res, 401, "token request for an unknown client");
+      ensure(res.headers.get("www-authenticate"), "401 from the token endpoint has no WWW-Authenticate header", res);
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-011",
+    title: "MUST answer 400 with error unsupported_grant_type to a grant other than client_credentials",
+    section: "RFC 6749 §5.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      const res = await ctx.tokenRequest({ grant_type: "password", username: "x", password: "y" });
+      expectOAuthError(res, 400, "unsupported_grant_type", "token request with grant_type=password");
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-012",
+    title: "SHOULD answer 400 with error invalid_scope to a token request for an unknown scope",
+    section: "RFC 6749 §5.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      const res = await ctx.tokenRequest({
+        grant_type: "client_credentials",
+        scope: "https://example.invalid/scope/not-a-scope",
+      });
+      expectOAuthError(res, 400, "invalid_scope", "token request for an unknown scope");
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-013",
+    title: "SHOULD send Cache-Control: no-store with an access token",
+    section: "RFC 6749 §5.1",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      const res = await ctx.tokenRequest({ grant_type: "client_credentials", scope: ctx.defaultScope });
+      expectStatus(res, 200, "token request");
+      const cc = res.headers.get("cache-control") ?? "";
+      if (!/no-store/i.test(cc)) {
+        fail(`token response Cache-Control is "${cc}", expected no-store`, res, { "cache-control": cc });
+      }
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-014",
+    title:
+      "MUST answer 403 to a gradebook PUT or DELETE with a token holding only gradebook.readonly, and change nothing",
+    section: "§6.2, §1.5",
+    area: "auth",
+    profiles: ["gradebook"],
+    writes: true,
+    async run(ctx) {
+      const tokenRes = await ctx.tokenRequest({ grant_type: "client_credentials", scope: SCOPES.gradebookRead });
+      if (tokenRes.status !== 200) {
+        return { skip: "the token endpoint did not grant gradebook.readonly alone" };
+      }
+      const granted = (tokenRes.json as { scope?: unknown })?.scope;
+      if (
+        typeof granted === "string" &&
+        granted.split(" ").some((s) => s === SCOPES.gradebookWrite || s === SCOPES.gradebookDelete)
+      ) {
+        return { skip: "the provider widened gradebook.readonly to a write scope" };
+      }
+      const path = `/categories/${ctx.runId}-scope`;
+      ctx.addCleanup(`DELETE ${path}`, async () => {
+        await ctx.request("DELETE", path);
+      });
+      const auth = { kind: "scoped", scope: SCOPES.gradebookRead } as const;
+      const put = await ctx.request("PUT", path, {
+        auth,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ category: { sourcedId: `${ctx.runId}-scope`, title: "scope probe" } }),
+      });
+      expectStatus(put, ctx.lenient ? [401, 403] : 403, `PUT ${path} with a gradebook.readonly token`);
+      const del = await ctx.request("DELETE", "/categories/any", { auth });
+      expectStatus(del, ctx.lenient ? [401, 403] : 403, "DELETE /categories/{id} with a gradebook.readonly token");
+      expectStatus(await ctx.get(path), 404, `GET ${path} after the refused PUT`);
+      return undefined;
+    },
+  },
+];

@@ -1,0 +1,223 @@
+// Endpoint checks (digest §1, §2, §9 item 2): every read operation of the selected profiles answers 200 with
+// JSON, the right envelope key, an array or an object, records valid against the oneroster/ schemas, subsets kept.
+import { ENTITIES, type Endpoint, endpointById, fillPath, type GuidType, HREF_PATH } from "../../oneroster/index.js";
+import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
+import type { CheckContext, HttpResult } from "../context.js";
+import { resolveParams } from "../discovery.js";
+import { eachOf, expectCollection, expectJsonObject, expectSingle, expectStatus, fail } from "../expect.js";
+import { recordProblems, refsOf } from "../records.js";
+
+type Rec = Record<string, unknown>;
+
+/** The default answer of one read operation, with the path values used. */
+interface OperationRead {
+  endpoint: Endpoint;
+  path: string;
+  res: HttpResult;
+}
+
+/** Reads every read operation of the profiles once (cached); operations with no parent data are listed as skipped. */
+async function readOperations(
+  ctx: CheckContext,
+  endpoints: Endpoint[],
+): Promise<{ reads: OperationRead[]; skipped: string[] }> {
+  const reads: OperationRead[] = [];
+  const skipped: string[] = [];
+  for (const endpoint of endpoints) {
+    const values = await resolveParams(ctx, endpoint);
+    if (!values) {
+      skipped.push(`${endpoint.operationId}: no parent record to call it with`);
+      continue;
+    }
+    const path = fillPath(endpoint.path, values);
+    reads.push({ endpoint, path, res: await ctx.cachedGet(path) });
+  }
+  return { reads, skipped };
+}
+
+/** Runs `fn` on every read operation of the profiles and turns skipped ones into notes. */
+async function everyOperation(
+  ctx: CheckContext,
+  fn: (read: OperationRead) => void | Promise<void>,
+  filter: (e: Endpoint) => boolean = () => true,
+): Promise<CheckOutcome> {
+  const endpoints = ctx.endpoints(["collection", "single"]).filter(filter);
+  const { reads, skipped } = await readOperations(ctx, endpoints);
+  if (reads.length === 0) {
+    return { skip: skipped.length > 0 ? skipped.join("; ") : "no operation in the selected profiles" };
+  }
+  await eachOf(reads, async (r) => fn(r));
+  return skipped.length > 0 ? { notes: skipped } : undefined;
+}
+
+/** Records of an answer: the array of a collection or the one object of a single read. */
+function recordsOfRead(read: OperationRead): Rec[] {
+  const what = `${read.endpoint.operationId} GET ${read.path}`;
+  return read.endpoint.kind === "collection"
+    ? expectCollection(read.res, read.endpoint.envelope, what)
+    : [expectSingle(read.res, read.endpoint.envelope, what)];
+}
+
+export const endpointChecks: Check[] = [
+  {
+    id: "END-001",
+    title: "MUST answer 200 to an authorised GET on every read operation of the profile",
+    section: "§1.3, §1.4, §1.5",
+    area: "endpoints",
+    profiles: READ_PROFILES,
+    run: (ctx) => everyOperation(ctx, (r) => expectStatus(r.res, 200, `${r.endpoint.operationId} GET ${r.path}`)),
+  },
+  {
+    id: "END-002",
+    title: "MUST answer reads with Content-Type application/json and a JSON object body",
+    section: "§2.12",
+    area: "endpoints",
+    profiles: READ_PROFILES,
+    run: (ctx) =>
+      everyOperation(ctx, (r) => {
+        if (r.res.status === 200) {
+          expectJsonObject(r.res, `${r.endpoint.operationId} GET ${r.path}`);
+        }
+      }),
+  },
+  {
+    id: "END-003",
+    title: "MUST wrap collections in an array and single reads in an object under the operation's envelope key",
+    section: "§2.12",
+    area: "endpoints",
+    profiles: READ_PROFILES,
+    run: (ctx) =>
+      everyOperation(ctx, (r) => {
+        if (r.res.status === 200) {
+          recordsOfRead(r);
+        }
+      }),
+  },
+  {
+    id: "END-004",
+    title: "MUST send records that validate against the v1p1 data model (required fields, enums, dates, GUIDRefs)",
+    section: "§2.1-§2.11",
+    area: "endpoints",
+    profiles: READ_PROFILES,
+    run: (ctx) =>
+      everyOperation(ctx, (r) => {
+        if (r.res.status !== 200) {
+          return;
+        }
+        const problems: string[] = [];
+        let firstBad: Rec | undefined;
+        for (const record of recordsOfRead(r)) {
+          const found = recordProblems(r.endpoint.entity, record, ctx.lenient);
+          if (found.length > 0) {
+            firstBad ??= record;
+            problems.push(`${String(record.sourcedId)}: ${found.join(", ")}`);
+          }
+        }
+        if (problems.length > 0) {
+          fail(
+            `${r.endpoint.operationId} GET ${r.path}: ${problems.length} invalid record(s): ${problems.slice(0, 5).join(" | ")}`,
+            r.res,
+            { record: firstBad },
+          );
+        }
+      }),
+  },
+  {
+    id: "END-005",
+    title:
+      "MUST serve only the subset a subset endpoint names (/students only students, /schools only schools, /terms only terms)",
+    section: "§1.3 notes",
+    area: "endpoints",
+    profiles: READ_PROFILES,
+    run: (ctx) =>
+      everyOperation(
+        ctx,
+        (r) => {
+          const subset = r.endpoint.subset;
+          if (!subset || r.res.status !== 200) {
+            return;
+          }
+          const wrong = recordsOfRead(r).filter((rec) => rec[subset.field] !== subset.value);
+          if (wrong.length > 0) {
+            fail(
+              `${r.endpoint.operationId} GET ${r.path}: ${wrong.length} record(s) with ${subset.field} other than "${subset.value}"`,
+              r.res,
+              {
+                record: { sourcedId: wrong[0]?.sourcedId, [subset.field]: wrong[0]?.[subset.field] },
+              },
+            );
+          }
+        },
+        (e) => e.subset !== undefined,
+      ),
+  },
+  {
+    id: "END-006",
+    title: "SHOULD give every GUIDRef an absolute href ending in the referenced object's path",
+    section: "§2.3",
+    area: "endpoints",
+    profiles: READ_PROFILES,
+    run: (ctx) =>
+      everyOperation(
+        ctx,
+        (r) => {
+          if (r.res.status !== 200) {
+            return;
+          }
+          for (const record of recordsOfRead(r)) {
+            for (const ref of refsOf(r.endpoint.entity, record)) {
+              const segment = HREF_PATH[ref.type as GuidType] ?? HREF_PATH[ref.target];
+              const tail = `/${segment}/${encodeURIComponent(ref.sourcedId)}`;
+              if (
+                !ref.href ||
+                !/^https?:\/\//.test(ref.href) ||
+                !(ref.href.endsWith(tail) || ref.href.endsWith(`/${segment}/${ref.sourcedId}`))
+              ) {
+                fail(
+                  `${r.endpoint.operationId} GET ${r.path}: ${String(record.sourcedId)}.${ref.field} href ${JSON.stringify(ref.href)} is not an absolute URL ending in ${tail}`,
+                  r.res,
+                  { [ref.field]: record[ref.field] },
+                );
+              }
+            }
+          }
+        },
+        (e) => e.kind === "collection" && e.params.length === 0,
+      ),
+  },
+  {
+    id: "END-007",
+    title: "MAY offer GET /classes/{id}/categories, the de-facto extension real consumers call",
+    section: "§1.3 notes, §10.1",
+    area: "endpoints",
+    profiles: ["gradebook"],
+    async run(ctx) {
+      const ep = endpointById("getCategoriesForClass");
+      const values = await resolveParams(ctx, ep);
+      if (!values) {
+        return { skip: "no class to call it with" };
+      }
+      const path = fillPath(ep.path, values);
+      const res = await ctx.cachedGet(path);
+      const records = expectCollection(res, ep.envelope, `GET ${path}`);
+      const bad = records.map((rec) => recordProblems("category", rec, ctx.lenient)).find((p) => p.length > 0);
+      if (bad) {
+        fail(`GET ${path}: invalid category: ${bad.join(", ")}`, res);
+      }
+      return undefined;
+    },
+  },
+];
+
+/** Entities whose records the default token may read, used when sampling references (single-reads.ts). */
+export function readableEntityPaths(ctx: CheckContext): Set<string> {
+  const paths = new Set(ctx.endpoints(["single"]).map((e) => e.path.split("/")[1] ?? ""));
+  if (ctx.profiles.has("gradebook") || ctx.profiles.has("resources")) {
+    for (const e of Object.values(ENTITIES)) {
+      if (!e.gradebook && e.name !== "resource" && e.name !== "demographics") {
+        paths.add(e.path);
+      }
+    }
+  }
+  return paths;
+}

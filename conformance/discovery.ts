@@ -1,0 +1,230 @@
+// Discovery over HTTP: ids from collection reads, path parameters that lead to non-empty answers, whole
+// collections read page by page, and the representative collection each profile's query checks run against.
+import { ENDPOINTS, type Endpoint, endpointById, fillPath } from "../oneroster/index.js";
+import { CheckFailure } from "./check.js";
+import type { CheckContext, HttpResult } from "./context.js";
+import { expectCollection, totalCount } from "./expect.js";
+
+type Rec = Record<string, unknown>;
+
+/** Records of a collection answer, or [] when the answer is not a readable collection. */
+export function looseRecords(res: HttpResult, envelope: string): Rec[] {
+  if (res.status !== 200 || !res.json || typeof res.json !== "object") {
+    return [];
+  }
+  const list = (res.json as Rec)[envelope];
+  return Array.isArray(list) ? (list.filter((r) => r && typeof r === "object") as Rec[]) : [];
+}
+
+/**
+ * sourcedIds on the first (default) page of a collection endpoint with the given path values. A collection that
+ * answers but not with records gives [] (END-001/END-003 report it); a provider that does not answer throws.
+ */
+export async function listIds(
+  ctx: CheckContext,
+  endpoint: Endpoint,
+  values: Record<string, string>,
+): Promise<string[]> {
+  const res = await ctx.cachedGet(fillPath(endpoint.path, values));
+  return looseRecords(res, endpoint.envelope)
+    .map((r) => r.sourcedId)
+    .filter((id): id is string => typeof id === "string");
+}
+
+/** Parent ids tried per level: many for the outer parent (a class without line items is common), few below. */
+const OUTER_CANDIDATES = 25;
+const INNER_CANDIDATES = 5;
+
+/**
+ * Path values for an endpoint, found by walking each parameter's `from` collection. For collections it
+ * prefers values whose answer is non-empty, so checks exercise real records; undefined when no value exists.
+ */
+export function resolveParams(ctx: CheckContext, endpoint: Endpoint): Promise<Record<string, string> | undefined> {
+  return ctx.once(`params:${endpoint.operationId}`, async () => {
+    if (endpoint.params.length === 0) {
+      return {};
+    }
+    let fallback: Record<string, string> | undefined;
+    const search = async (i: number, values: Record<string, string>): Promise<Record<string, string> | undefined> => {
+      const param = endpoint.params[i];
+      if (!param) {
+        if (endpoint.kind !== "collection") {
+          return values;
+        }
+        fallback ??= values;
+        const ids = await listIds(ctx, endpoint, values);
+        return ids.length > 0 ? values : undefined;
+      }
+      const from = endpointById(param.from);
+      const ids = await listIds(ctx, from, values);
+      for (const id of ids.slice(0, i === 0 && endpoint.params.length > 1 ? OUTER_CANDIDATES : INNER_CANDIDATES)) {
+        const found = await search(i + 1, { ...values, [param.name]: id });
+        if (found) {
+          return found;
+        }
+      }
+      return undefined;
+    };
+    return (await search(0, {})) ?? fallback;
+  });
+}
+
+/** A whole collection read page by page (offset += records received), with every page's answer. */
+export interface FullRead {
+  records: Rec[];
+  pages: HttpResult[];
+  /** False when the read stopped at maxRecords before the end. */
+  complete: boolean;
+}
+
+/** Collections larger than this are not read in full: checks that need a whole collection pick smaller ones. */
+export const MAX_REFERENCE_RECORDS = 5000;
+const MAX_PAGES = 200;
+
+/** Reads a collection to the end through limit/offset; throws CheckFailure on a broken page. */
+export async function readAll(
+  ctx: CheckContext,
+  path: string,
+  envelope: string,
+  query: Record<string, string | number> = {},
+  pageSize = 100,
+  maxRecords = pageSize * MAX_PAGES,
+): Promise<FullRead> {
+  const records: Rec[] = [];
+  const pages: HttpResult[] = [];
+  let offset = 0;
+  for (;;) {
+    const res = await ctx.get(path, { query: { ...query, limit: pageSize, offset } });
+    const page = expectCollection(res, envelope, `reading ${path}`);
+    pages.push(res);
+    records.push(...page);
+    if (page.length === 0) {
+      return { records, pages, complete: true };
+    }
+    offset += page.length;
+    const total = totalCount(res);
+    if (total !== undefined && offset >= total) {
+      return { records, pages, complete: true };
+    }
+    if (records.length >= maxRecords) {
+      return { records, pages, complete: false };
+    }
+  }
+}
+
+/** A parameterless collection read in full once per run, or marked incomplete when over MAX_REFERENCE_RECORDS. */
+function cappedRead(ctx: CheckContext, endpoint: Endpoint): Promise<FullRead> {
+  return ctx.once(`all:${endpoint.operationId}`, () =>
+    readAll(ctx, endpoint.path, endpoint.envelope, {}, 100, MAX_REFERENCE_RECORDS + 1),
+  );
+}
+
+/** True when the collection is small enough to be read in full (X-Total-Count first, else by reading it). */
+export async function fitsReference(ctx: CheckContext, endpoint: Endpoint): Promise<boolean> {
+  const first = await ctx.cachedGet(endpoint.path, { limit: 1 });
+  const total = first.status === 200 ? totalCount(first) : undefined;
+  if (total !== undefined && total > MAX_REFERENCE_RECORDS) {
+    return false;
+  }
+  return (await cappedRead(ctx, endpoint)).complete;
+}
+
+/** The whole collection of a parameterless endpoint; callers first pick collections that fit (fitsReference). */
+export async function referenceSet(ctx: CheckContext, endpoint: Endpoint): Promise<Rec[]> {
+  const read = await cappedRead(ctx, endpoint);
+  if (!read.complete) {
+    throw new Error(
+      `referenceSet: ${endpoint.path} holds more than ${MAX_REFERENCE_RECORDS} records; check fitsReference first`,
+    );
+  }
+  return read.records;
+}
+
+/** Candidates for each profile's query checks, most telling first (digest §3: every collection supports them). */
+const PRIMARY_CANDIDATES: Record<string, readonly string[]> = {
+  rostering: [
+    "getAllUsers",
+    "getAllClasses",
+    "getAllCourses",
+    "getAllEnrollments",
+    "getAllOrgs",
+    "getAllAcademicSessions",
+  ],
+  resources: ["getAllResources"],
+  gradebook: ["getAllResults", "getAllLineItems", "getAllCategories"],
+};
+
+/**
+ * The collection each selected profile's query checks (paging, sorting, filtering, fields) run against: the first
+ * candidate that holds at least three records and fits in a full read; failing that, the first that fits.
+ */
+export function primaryCollections(ctx: CheckContext): Promise<Endpoint[]> {
+  return ctx.once("primary-collections", async () => {
+    const groups: string[] = [];
+    if (ctx.profiles.has("rostering-core") || ctx.profiles.has("rostering")) {
+      groups.push("rostering");
+    }
+    if (ctx.profiles.has("resources")) {
+      groups.push("resources");
+    }
+    if (ctx.profiles.has("gradebook")) {
+      groups.push("gradebook");
+    }
+    const out: Endpoint[] = [];
+    for (const group of groups) {
+      let fallback: Endpoint | undefined;
+      let chosen: Endpoint | undefined;
+      for (const op of PRIMARY_CANDIDATES[group] ?? []) {
+        const ep = endpointById(op);
+        const first = await ctx.cachedGet(ep.path, { limit: 1 });
+        if (first.status !== 200) {
+          continue;
+        }
+        let fits: boolean;
+        try {
+          fits = await fitsReference(ctx, ep);
+        } catch (err) {
+          if (!(err instanceof CheckFailure)) {
+            throw err;
+          }
+          // Answers 200 but cannot be read in full: keep it, so each check that needs it reports why.
+          fallback ??= ep;
+          continue;
+        }
+        if (!fits) {
+          continue;
+        }
+        fallback ??= ep;
+        if ((await referenceSet(ctx, ep)).length >= 3) {
+          chosen = ep;
+          break;
+        }
+      }
+      const pick = chosen ?? fallback;
+      if (pick) {
+        out.push(pick);
+      }
+    }
+    return out;
+  });
+}
+
+/** Top-level (parameterless) collection endpoints of the selected profiles. */
+export function topLevelCollections(ctx: CheckContext): Endpoint[] {
+  return ctx.endpoints(["collection"]).filter((e) => e.params.length === 0);
+}
+
+/** Nested collection endpoints of the selected profiles. */
+export function nestedCollections(ctx: CheckContext): Endpoint[] {
+  return ctx.endpoints(["collection"]).filter((e) => e.params.length > 0);
+}
+
+/** The single-read endpoint for a collection endpoint's entity path (`/users` → getUser). */
+export function singleFor(collection: Endpoint): Endpoint | undefined {
+  return ENDPOINTS.find((e) => e.kind === "single" && e.path === `${collection.path}/{id}`);
+}
+
+/** A sourcedId that no provider will hold. */
+export function unknownId(ctx: CheckContext): string {
+  return `${ctx.runId}-does-not-exist`;
+}
