@@ -11,6 +11,7 @@ import { registerTokenRoute, TOKEN_PATH } from "./auth/token-route.js";
 import type { AppDeps } from "./deps.js";
 import { ApiError, renderError } from "./errors.js";
 import { createQuirkStore } from "./faults/store.js";
+import { createPageCache } from "./cache/page-cache.js";
 import { originOf, type RouteDeps } from "./routes/context.js";
 import { registerOneRosterRoutes } from "./routes/index.js";
 
@@ -23,7 +24,12 @@ function hasNul(raw: string): boolean {
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const routeDeps: RouteDeps = { ...deps, quirkStore: createQuirkStore(deps.db, deps.clock, deps.quirks) };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    quirkStore: createQuirkStore(deps.db, deps.clock, deps.quirks),
+    pageCache: deps.pageCache ?? createPageCache(0),
+    tokenCache: new Map(),
+  };
 
   app.use("*", async (c, next) => {
     const given = c.req.header("x-request-id");

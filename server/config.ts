@@ -11,6 +11,7 @@ const Env = z.object({
   ROSTERLAB_PUBLIC_URL: z.url().optional(),
   ROSTERLAB_TOKEN_TTL: z.coerce.number().int().min(1).default(3600),
   ROSTERLAB_LIMIT_CAP: z.coerce.number().int().min(1).default(10000),
+  ROSTERLAB_PAGE_CACHE_MB: z.coerce.number().min(0).default(64),
   ROSTERLAB_LOG: z.enum(["silent", "error", "info", "debug"]).default("info"),
 });
 
@@ -29,6 +30,8 @@ export interface ServerConfig {
   tokenTtlSeconds: number;
   /** Largest page served; a larger `limit` shrinks the page, never an error (digest §4). */
   limitCap: number;
+  /** Bytes of rendered GET pages kept in memory (0 turns the cache off). */
+  pageCacheBytes: number;
   issuer: string;
   audience: string;
   logLevel: "silent" | "error" | "info" | "debug";
@@ -39,6 +42,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: "127.0.0.1",
   tokenTtlSeconds: 3600,
   limitCap: 10000,
+  pageCacheBytes: 64 * 1024 * 1024,
   issuer: "urn:rosterlab:provider",
   audience: "urn:rosterlab:oneroster:v1p1",
   logLevel: "info",
@@ -64,6 +68,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): { config
       publicUrl: e.ROSTERLAB_PUBLIC_URL?.replace(/\/$/, ""),
       tokenTtlSeconds: e.ROSTERLAB_TOKEN_TTL,
       limitCap: e.ROSTERLAB_LIMIT_CAP,
+      pageCacheBytes: Math.round(e.ROSTERLAB_PAGE_CACHE_MB * 1024 * 1024),
       logLevel: e.ROSTERLAB_LOG,
     },
   };

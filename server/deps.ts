@@ -5,6 +5,7 @@ import type { Db, Driver } from "./db/client.js";
 import type { TokenKeys } from "./auth/keys.js";
 import type { QuirkName } from "./faults/presets.js";
 import type { Logger } from "./log.js";
+import type { PageCache } from "./cache/page-cache.js";
 
 /** Wall-clock source; tests pass a frozen or stepping clock. */
 export interface Clock {
@@ -31,4 +32,6 @@ export interface AppDeps {
   /** Quirks on for every client from start (CLI `--quirk`); more can be switched on through /admin. */
   quirks?: ReadonlySet<QuirkName>;
   districtClock?: DistrictClockPort;
+  /** Rendered GET pages, dropped on every data change (see cache/page-cache.ts); none when absent. */
+  pageCache?: PageCache;
 }

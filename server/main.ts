@@ -12,6 +12,7 @@ import { TOKEN_PATH } from "./auth/token-route.js";
 import type { ServerConfig } from "./config.js";
 import { type DbHandle, openDb } from "./db/client.js";
 import { migrateDb } from "./db/migrate.js";
+import { openPageCache } from "./cache/page-cache.js";
 import { type DistrictClockPort, systemClock } from "./deps.js";
 import type { QuirkName } from "./faults/presets.js";
 import { createLogger } from "./log.js";
@@ -51,6 +52,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const clientSecret = config.clientSecret ?? randomSecret();
     await ensureClient(handle.db, { clientId, clientSecret, name: "demo client", scopes: ALL_SCOPES });
     const adminToken = config.adminToken ?? randomSecret();
+    const pages = await openPageCache(handle, config.pageCacheBytes);
     const app = createApp({
       db: handle.db,
       driver: handle.driver,
@@ -58,6 +60,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       config: { ...config, adminToken },
       keys,
       log,
+      pageCache: pages.cache,
       ...(options.quirks ? { quirks: options.quirks } : {}),
       ...(options.districtClock ? { districtClock: options.districtClock(handle) } : {}),
     });
@@ -85,6 +88,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
             server.closeAllConnections();
           }
         });
+        await pages.close();
         await handle.close();
       },
     };

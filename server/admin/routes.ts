@@ -75,6 +75,8 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
     if (!parsed.success) {
       throw new ApiError("invalid_data", 'body must be {"days": N} with N a whole number from 1 to 3650');
     }
-    return c.json(await deps.districtClock.advance(parsed.data.days));
+    const summary = await deps.districtClock.advance(parsed.data.days);
+    deps.pageCache.invalidate();
+    return c.json(summary);
   });
 }

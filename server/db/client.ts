@@ -22,6 +22,11 @@ export interface DbHandle {
   label: string;
   /** Raw SQL text execution, for statements drizzle does not model (TRUNCATE lists, CREATE DATABASE). */
   exec(sqlText: string): Promise<void>;
+  /**
+   * LISTEN on a channel: `onNotify` runs for every notification, and also each time the listening connection is
+   * (re)established, since notifications sent while it was down are lost. Returns the function that stops it.
+   */
+  listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** COPY FROM STDIN of tab-separated lines; only on Postgres. */
   copy?: CopyFn;
   close(): Promise<void>;
@@ -61,6 +66,10 @@ export async function openDb(url?: string, options: OpenDbOptions = {}): Promise
       exec: async (text) => {
         await client.unsafe(text);
       },
+      listen: async (channel, onNotify) => {
+        const { unlisten } = await client.listen(channel, onNotify, onNotify);
+        return unlisten;
+      },
       copy: async (table, columns, rows) => {
         const cols = columns.map((c) => `"${c}"`).join(", ");
         const writable = await client.unsafe(`COPY ${table} (${cols}) FROM STDIN`).writable();
@@ -80,14 +89,27 @@ export async function openDb(url?: string, options: OpenDbOptions = {}): Promise
   const dataDir = !url || url === "memory:" || url === "memory://" ? undefined : url.replace(/^(file|pglite):\/\//, "");
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
+  return wrapPglite(client, dataDir ? `PGlite at ${dataDir}` : "PGlite (in memory)");
+}
+
+/** A DbHandle over an open PGlite (tests wrap their template clones with it too). */
+export function wrapPglite(client: PGlite, label: string): DbHandle {
   const db = drizzlePglite(client, { schema, casing: "snake_case" }) as unknown as Db;
   return {
     db,
     driver: "pglite",
-    label: dataDir ? `PGlite at ${dataDir}` : "PGlite (in memory)",
+    label,
     exec: async (text) => {
       await client.exec(text);
     },
-    close: () => client.close(),
+    listen: async (channel, onNotify) => {
+      onNotify();
+      return client.listen(channel, onNotify);
+    },
+    close: async () => {
+      if (!client.closed) {
+        await client.close();
+      }
+    },
   };
 }

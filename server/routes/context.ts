@@ -2,14 +2,22 @@
 import type { Context } from "hono";
 import { type Endpoint, ONEROSTER_BASE_PATH } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
-import { requireScope, verifyBearer } from "../auth/require-token.js";
+import { decodeJwt } from "jose";
+import { type AuthContext, requireScope, verifyBearer } from "../auth/require-token.js";
+import type { PageCache } from "../cache/page-cache.js";
 import type { AppDeps } from "../deps.js";
 import type { QuirkName } from "../faults/presets.js";
 import type { QuirkStore } from "../faults/store.js";
 
 export interface RouteDeps extends AppDeps {
   quirkStore: QuirkStore;
+  pageCache: PageCache;
+  /** Verified bearer tokens by Authorization header, so a token's signature is checked once, not per request. */
+  tokenCache: Map<string, { auth: AuthContext; expiresAtMs: number }>;
 }
+
+/** Bound on remembered tokens; past it the memory is simply cleared (re-verifying is only slower). */
+const TOKEN_CACHE_MAX = 10_000;
 
 /** Origin for hrefs and links: the configured public URL, else the request's own origin. */
 export function originOf(c: Context<AppEnv>, deps: AppDeps): string {
@@ -23,8 +31,30 @@ export function baseUrlOf(c: Context<AppEnv>, deps: AppDeps): string {
 /** Verifies the bearer token and the endpoint's scope (401, then 403), and returns the quirks in force. */
 export async function authorize(c: Context<AppEnv>, deps: RouteDeps, endpoint: Endpoint): Promise<ReadonlySet<QuirkName>> {
   const quirks = await deps.quirkStore.active();
-  const auth = await verifyBearer(deps, c.req.header("authorization"), { acceptExpired: quirks.has("accept-expired-tokens") });
+  const acceptExpired = quirks.has("accept-expired-tokens");
+  const header = c.req.header("authorization");
+  const known = header ? deps.tokenCache.get(header) : undefined;
+  let auth: AuthContext;
+  if (known && (acceptExpired || known.expiresAtMs > deps.clock.now().getTime())) {
+    auth = known.auth;
+  } else {
+    // First sight of this token, or it has expired since: full verification (which names the exact fault).
+    auth = await verifyBearer(deps, header, { acceptExpired });
+    const exp = decodeJwt(header?.replace(/^Bearer +/i, "").trim() ?? "").exp;
+    if (header && exp !== undefined) {
+      if (deps.tokenCache.size >= TOKEN_CACHE_MAX) {
+        deps.tokenCache.clear();
+      }
+      deps.tokenCache.set(header, { auth, expiresAtMs: exp * 1000 });
+    }
+  }
   c.set("auth", auth);
   requireScope(auth, endpoint.scopes);
   return quirks;
+}
+
+/** Cache key of a GET page: everything that shapes its bytes (origin in hrefs, path, query, quirks in force). */
+export function pageKey(c: Context<AppEnv>, deps: AppDeps, quirks: ReadonlySet<QuirkName>): string {
+  const url = new URL(c.req.url);
+  return `${originOf(c, deps)}${url.pathname}${url.search}|${[...quirks].sort().join(",")}`;
 }

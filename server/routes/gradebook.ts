@@ -96,6 +96,7 @@ export function putHandler(deps: RouteDeps, endpoint: Endpoint) {
         : kind === "lineItem"
           ? await upsertLineItem(deps.db, id, validate(LineItemInputSchema, key, value, id), now)
           : await upsertResult(deps.db, id, validate(ResultInputSchema, key, value, id), now);
+    deps.pageCache.invalidate();
     const row = await getRecord(deps.db, kind, id, undefined, false);
     const record = row ? presentRecord(kind, row, baseUrlOf(c, deps)) : {};
     const status = created && !quirks.has("put-create-200") ? 201 : 200;
@@ -116,6 +117,7 @@ export function deleteHandler(deps: RouteDeps, endpoint: Endpoint) {
       return c.body(null, 200);
     }
     const deleted = await deleteGradebookObject(deps.db, kind, id, deps.clock.now(), quirks.has("no-tombstones"));
+    deps.pageCache.invalidate();
     if (!deleted) {
       throw new ApiError("not_found", `no ${kind} with sourcedId '${id}'`);
     }

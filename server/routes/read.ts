@@ -10,7 +10,7 @@ import { findMissingParent, getRecord, listRecords, type Row, subsetToSql } from
 import { RELATIONS } from "../repo/relations.js";
 import { ENTITY_TABLES } from "../repo/tables.js";
 import { presentRecord } from "../present/record.js";
-import { authorize, baseUrlOf, originOf, type RouteDeps } from "./context.js";
+import { authorize, baseUrlOf, originOf, pageKey, type RouteDeps } from "./context.js";
 
 /** Orders already-fetched rows: only for the `page-local-sort` quirk, which sorts each page on its own. */
 function sortPage(rows: Row[], field: string, direction: "asc" | "desc"): Row[] {
@@ -28,6 +28,12 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
   const relation = RELATIONS[endpoint.operationId];
   return async (c: Context<AppEnv>) => {
     const quirks = await authorize(c, deps, endpoint);
+    const key = pageKey(c, deps, quirks);
+    const hit = deps.pageCache.get(key);
+    if (hit) {
+      return c.body(hit.body, hit.status, hit.headers);
+    }
+    const generation = deps.pageCache.generation();
     const spec = parseCollectionQuery((n) => c.req.query(n), entity, { limitCap: deps.config.limitCap, quirks });
     const rel = relation?.(c.req.param() as Record<string, string>);
     if (rel) {
@@ -49,8 +55,9 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
     const ordered = pageLocalSort && spec.sort ? sortPage(rows, spec.sort.field, spec.sort.direction) : rows;
     const base = baseUrlOf(c, deps);
     const records = ordered.map((r) => presentRecord(endpoint.entity, r, base, spec.fields));
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
     if (withCount) {
-      c.header("X-Total-Count", String(total));
+      headers["X-Total-Count"] = String(total);
     }
     const url = new URL(c.req.url);
     const link = linkHeader({
@@ -62,10 +69,12 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
       ...(quirks.has("link-drops-filter") ? { drop: ["filter", "sort", "orderBy"] } : {}),
     });
     if (link) {
-      c.header("Link", link);
+      headers.Link = link;
     }
-    const key = quirks.has("wrong-envelope") ? "data" : endpoint.envelope;
-    return c.json(spec.warnings.length > 0 ? { [key]: records, statusInfoSet: spec.warnings } : { [key]: records });
+    const envelope = quirks.has("wrong-envelope") ? "data" : endpoint.envelope;
+    const body = JSON.stringify(spec.warnings.length > 0 ? { [envelope]: records, statusInfoSet: spec.warnings } : { [envelope]: records });
+    deps.pageCache.set(key, generation, { status: 200, body, headers });
+    return c.body(body, 200, headers);
   };
 }
 
@@ -73,6 +82,12 @@ export function singleHandler(deps: RouteDeps, endpoint: Endpoint) {
   const entity = ENTITIES[endpoint.entity];
   return async (c: Context<AppEnv>) => {
     const quirks = await authorize(c, deps, endpoint);
+    const key = pageKey(c, deps, quirks);
+    const hit = deps.pageCache.get(key);
+    if (hit) {
+      return c.body(hit.body, hit.status, hit.headers);
+    }
+    const generation = deps.pageCache.generation();
     const { fields, warnings } = parseSingleQuery((n) => c.req.query(n), entity, { limitCap: deps.config.limitCap, quirks });
     const id = c.req.param("id") ?? "";
     const row = await getRecord(deps.db, endpoint.entity, id, endpoint.subset, quirks.has("no-tombstones"));
@@ -81,6 +96,9 @@ export function singleHandler(deps: RouteDeps, endpoint: Endpoint) {
       throw new ApiError("not_found", `no ${what} with sourcedId '${id}'`);
     }
     const record = presentRecord(endpoint.entity, row, baseUrlOf(c, deps), fields);
-    return c.json(warnings.length > 0 ? { [endpoint.envelope]: record, statusInfoSet: warnings } : { [endpoint.envelope]: record });
+    const body = JSON.stringify(warnings.length > 0 ? { [endpoint.envelope]: record, statusInfoSet: warnings } : { [endpoint.envelope]: record });
+    const headers = { "Content-Type": "application/json" };
+    deps.pageCache.set(key, generation, { status: 200, body, headers });
+    return c.body(body, 200, headers);
   };
 }

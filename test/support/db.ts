@@ -3,10 +3,9 @@
 import { PGlite } from "@electric-sql/pglite";
 import { getTableName, is } from "drizzle-orm";
 import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
-import { drizzle } from "drizzle-orm/pglite";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import type { Db, DbHandle } from "../../server/db/client.js";
-import { openDb } from "../../server/db/client.js";
+import { openDb, wrapPglite } from "../../server/db/client.js";
 import { migrateDb } from "../../server/db/migrate.js";
 import * as providerSchema from "../../server/db/schema.js";
 import { CI_NEEDS_POSTGRES, testEnv } from "../setup/env.js";
@@ -19,6 +18,8 @@ export interface TestDb {
   /** Shorthand for handle.db. */
   db: Db;
   kind: DbKind;
+  /** Connection URL of a Postgres test database, for a second connection; undefined on PGlite. */
+  url?: string;
   /** Empties every table (RESTART IDENTITY CASCADE); the schema and migrations stay. */
   reset(): Promise<void>;
   /** Closes the connection; on Postgres also drops the database. Safe to call twice. */
@@ -57,22 +58,8 @@ function migratedPglite(): Promise<PGlite> {
   return pgliteTemplate;
 }
 
-/** Wraps a PGlite client as a DbHandle the same way server/db/client.ts does for its own PGlite. */
 function pgliteHandle(client: PGlite): DbHandle {
-  const db = drizzle(client, { schema: providerSchema, casing: "snake_case" }) as unknown as Db;
-  return {
-    db,
-    driver: "pglite",
-    label: "PGlite (test clone)",
-    exec: async (text) => {
-      await client.exec(text);
-    },
-    close: async () => {
-      if (!client.closed) {
-        await client.close();
-      }
-    },
-  };
+  return wrapPglite(client, "PGlite (test clone)");
 }
 
 let counter = 0;
@@ -118,6 +105,7 @@ export async function openTestDb(
     handle,
     db: handle.db,
     kind,
+    url: withDatabase(url, name),
     reset: () => handle.exec(truncate),
     close: async () => {
       if (closed) {

@@ -2,6 +2,7 @@
 // starting at a fixed instant, real signing keys from loadOrCreateKeys, optional quirks.
 import { loadOrCreateKeys } from "../../server/auth/keys.js";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.js";
+import { openPageCache } from "../../server/cache/page-cache.js";
 import type { DbHandle } from "../../server/db/client.js";
 import type { AppDeps, Clock } from "../../server/deps.js";
 import type { QuirkName } from "../../server/faults/presets.js";
@@ -42,6 +43,8 @@ export type TestDeps = AppDeps & { clock: TestClock };
 
 export async function createTestDeps(handle: DbHandle, overrides: TestDepsOverrides = {}): Promise<TestDeps> {
   const config: ServerConfig = { ...DEFAULT_CONFIG, logLevel: "silent", ...overrides.config };
+  // The page cache is on in tests as in production; it stops listening when the handle closes.
+  const { cache: pageCache } = await openPageCache(handle, config.pageCacheBytes);
   return {
     db: handle.db,
     driver: handle.driver,
@@ -49,6 +52,7 @@ export async function createTestDeps(handle: DbHandle, overrides: TestDepsOverri
     config,
     keys: overrides.keys ?? (await loadOrCreateKeys(handle.db)),
     log: overrides.log ?? createLogger("silent"),
+    pageCache,
     ...(overrides.quirks ? { quirks: new Set(overrides.quirks) } : {}),
     ...(overrides.districtClock ? { districtClock: overrides.districtClock } : {}),
   };

@@ -1,0 +1,75 @@
+// The rendered-page cache: bounded, never stores a page rendered across a data change, and is dropped on the
+// provider's own writes at once and on any other process's writes through the data-change NOTIFY.
+import { describe, expect, it, vi } from "vitest";
+import { eq } from "drizzle-orm";
+import { createPageCache } from "../../server/cache/page-cache.js";
+import { openDb } from "../../server/db/client.js";
+import * as t from "../../server/db/schema.js";
+import { describeEachDb } from "../support/each-db.js";
+import { useSeededProvider } from "../support/seeded-provider.js";
+
+const page = (body: string) => ({ status: 200 as const, body, headers: {} });
+
+describe("createPageCache", () => {
+  it("serves what it stored until invalidated", () => {
+    const cache = createPageCache(1000);
+    cache.set("a", cache.generation(), page("x"));
+    expect(cache.get("a")?.body).toBe("x");
+    cache.invalidate();
+    expect(cache.get("a")).toBeUndefined();
+  });
+  it("refuses a page rendered under an older generation", () => {
+    const cache = createPageCache(1000);
+    const started = cache.generation();
+    cache.invalidate();
+    cache.set("a", started, page("stale"));
+    expect(cache.get("a")).toBeUndefined();
+  });
+  it("evicts least recently used pages past its byte bound", () => {
+    const cache = createPageCache(100);
+    const g = cache.generation();
+    cache.set("a", g, page("a".repeat(20)));
+    cache.set("b", g, page("b".repeat(20)));
+    cache.get("a");
+    for (let i = 0; i < 4; i++) {
+      cache.set(`c${i}`, g, page("c".repeat(20)));
+    }
+    expect(cache.get("a")).toBeDefined();
+    expect(cache.get("b")).toBeUndefined();
+  });
+  it("stores nothing when its size is 0", () => {
+    const cache = createPageCache(0);
+    cache.set("a", cache.generation(), page("x"));
+    expect(cache.get("a")).toBeUndefined();
+    expect(cache.enabled).toBe(false);
+  });
+});
+
+describeEachDb("the provider's page cache", (kind) => {
+  const sp = useSeededProvider(kind);
+
+  it("shows a gradebook write on the very next read", async () => {
+    await sp.api("/categories/pc-1", { method: "PUT", body: { category: { title: "Before" } } });
+    expect((await sp.api("/categories/pc-1")).body.category.title).toBe("Before");
+    expect((await sp.api("/categories/pc-1")).body.category.title).toBe("Before");
+    await sp.api("/categories/pc-1", { method: "PUT", body: { category: { title: "After" } } });
+    expect((await sp.api("/categories/pc-1")).body.category.title).toBe("After");
+  });
+
+  it("drops cached pages when another connection writes the data (NOTIFY from the trigger)", async () => {
+    const first = (await sp.api("/orgs?limit=1")).body.orgs[0];
+    expect((await sp.api("/orgs?limit=1")).body.orgs[0].name).toBe(first.name);
+    // Another writer: on Postgres a separate connection, as a seed CLI or a second replica would be.
+    const other = sp.db.url ? await openDb(sp.db.url, { max: 1 }) : sp.db.handle;
+    try {
+      await other.db.update(t.orgs).set({ name: "Renamed elsewhere" }).where(eq(t.orgs.sourcedId, first.sourcedId));
+    } finally {
+      if (other !== sp.db.handle) {
+        await other.close();
+      }
+    }
+    await vi.waitFor(async () => {
+      expect((await sp.api("/orgs?limit=1")).body.orgs[0].name).toBe("Renamed elsewhere");
+    }, { timeout: 5000, interval: 20 });
+  });
+});
