@@ -135,6 +135,17 @@ export function redactBody(text: string): string {
     .replace(/(client_secret=)[^&]*/g, "$1<redacted>");
 }
 
+/** The promise cached under `key`, made by `make` on a miss; one that rejects is dropped, so the next call retries. */
+function cachedUnlessFailed<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let hit = cache.get(key);
+  if (!hit) {
+    hit = make();
+    cache.set(key, hit);
+    hit.catch(() => cache.delete(key));
+  }
+  return hit;
+}
+
 export class CheckContext {
   readonly baseUrl: string;
   readonly profiles: ReadonlySet<Profile>;
@@ -208,16 +219,15 @@ export class CheckContext {
     return this.request("GET", pathOrUrl, opts);
   }
 
+  /** PUT of a JSON body, given as text so a check can also send a malformed one. */
+  putJson(pathOrUrl: string, body: string, auth?: Auth): Promise<HttpResult> {
+    return this.request("PUT", pathOrUrl, { auth, headers: { "content-type": "application/json" }, body });
+  }
+
   /** GET with the default token, answered from cache when the same URL was read before (reads only). */
   cachedGet(pathOrUrl: string, query?: RequestOptions["query"]): Promise<HttpResult> {
     const key = this.url(pathOrUrl, query);
-    let hit = this.getCache.get(key);
-    if (!hit) {
-      hit = this.get(key);
-      this.getCache.set(key, hit);
-      hit.catch(() => this.getCache.delete(key));
-    }
-    return hit;
+    return cachedUnlessFailed(this.getCache, key, () => this.get(key));
   }
 
   /** Forgets cached reads, after the suite wrote something. */
@@ -261,13 +271,7 @@ export class CheckContext {
 
   /** An access token for a scope string (default: the profiles' scopes); cached per scope. */
   token(scope: string = this.defaultScope): Promise<string> {
-    let hit = this.tokens.get(scope);
-    if (!hit) {
-      hit = this.fetchToken(scope);
-      this.tokens.set(scope, hit);
-      hit.catch(() => this.tokens.delete(scope));
-    }
-    return hit;
+    return cachedUnlessFailed(this.tokens, scope, () => this.fetchToken(scope));
   }
 
   private async fetchToken(scope: string): Promise<string> {
@@ -314,6 +318,13 @@ export class CheckContext {
   /** Registers an undo step for something the suite wrote; run by runChecks at the end, newest first. */
   addCleanup(label: string, fn: () => Promise<void>): void {
     this.cleanups.push({ label, fn });
+  }
+
+  /** Registers a DELETE of a path as a cleanup whatever it answers, for an object the provider should not hold. */
+  deleteLater(path: string): void {
+    this.addCleanup(`DELETE ${path}`, async () => {
+      await this.request("DELETE", path);
+    });
   }
 
   /** Runs every cleanup, newest first; returns the labels of those that failed and why. */

@@ -1,9 +1,10 @@
 // Discovery over HTTP: ids from collection reads, path parameters that lead to non-empty answers, whole
-// collections read page by page, and the representative collection each profile's query checks run against.
+// collections read page by page, and the representative collection each profile's query checks run against (with
+// the shared probe of each by one odd query parameter).
 import { ENDPOINTS, type Endpoint, endpointById, fillPath } from "../oneroster/index.js";
 import { CheckFailure } from "./check.js";
 import type { CheckContext, HttpResult } from "./context.js";
-import { expectCollection, totalCount } from "./expect.js";
+import { eachOf, expectCollection, expectStatus, totalCount } from "./expect.js";
 
 type Rec = Record<string, unknown>;
 
@@ -207,6 +208,26 @@ export function primaryCollections(ctx: CheckContext): Promise<Endpoint[]> {
     }
     return out;
   });
+}
+
+/**
+ * For every primary collection: the answer to a GET with one odd query parameter, asserted to have `status`;
+ * `then` checks it further. Cached, so a MUST check and its SHOULD companion share the one request.
+ */
+export async function eachPrimaryAnswer(
+  ctx: CheckContext,
+  param: string,
+  value: string,
+  status: number,
+  then?: (res: HttpResult, ep: Endpoint, what: string) => void,
+): Promise<undefined> {
+  await eachOf(await primaryCollections(ctx), async (ep) => {
+    const res = await ctx.cachedGet(ep.path, { [param]: value });
+    const what = `GET ${ep.path}?${param}=${value}`;
+    expectStatus(res, status, what);
+    then?.(res, ep, what);
+  });
+  return undefined;
 }
 
 /** Top-level (parameterless) collection endpoints of the selected profiles. */

@@ -166,6 +166,16 @@ export function expectStatusPayload(
   }
 }
 
+/** Asserts the status payload of an error answer: codeMajor failure, severity error, codeMinor `codeMinor` (§5.2). */
+export function expectErrorPayload(ctx: CheckContext, res: HttpResult, codeMinor: string, what: string): void {
+  expectStatusPayload(ctx, res, { codeMajor: "failure", severity: "error", codeMinors: [codeMinor] }, what);
+}
+
+/** Asserts the status payload of a warning: codeMajor success, severity warning, codeMinor `codeMinor` (§5.2). */
+export function expectWarningPayload(ctx: CheckContext, res: HttpResult, codeMinor: string, what: string): void {
+  expectStatusPayload(ctx, res, { codeMajor: "success", severity: "warning", codeMinors: [codeMinor] }, what);
+}
+
 /** Reads `X-Total-Count` as a non-negative integer, or undefined when absent or malformed. */
 export function totalCount(res: HttpResult): number | undefined {
   const v = res.headers.get("x-total-count");

@@ -5,7 +5,7 @@ import { type Check, ROSTERING } from "../check.js";
 import type { CheckContext } from "../context.js";
 import { readAll, topLevelCollections } from "../discovery.js";
 import { eachOf, expectSingle, fail } from "../expect.js";
-import { deleteFixture, writeFixture } from "./gradebook-writes.js";
+import { withDeleted, withFixture } from "./gradebook-writes.js";
 
 type Rec = Record<string, unknown>;
 
@@ -30,30 +30,30 @@ export const deltaChecks: Check[] = [
     area: "delta",
     profiles: ["gradebook"],
     writes: true,
-    async run(ctx) {
-      const f = await writeFixture(ctx);
-      if (!f) {
-        return { skip: "no class with an enrolled student to write results against" };
-      }
-      await eachOf(
-        [
-          ["/lineItems", "lineItems", "lineItem", f.ids.lineItem],
-          ["/results", "results", "result", f.ids.result],
-        ] as const,
-        async ([path, env, single, id]) => {
-          const written = expectSingle(await ctx.get(`${path}/${encodeURIComponent(id)}`), single, `GET ${path}/${id}`);
-          const since = justBefore(written.dateLastModified);
-          if (!since) {
-            fail(`${path}/${id} has no readable dateLastModified (${JSON.stringify(written.dateLastModified)})`);
-          }
-          const { found, res, filter } = await deltaFind(ctx, path, env, since, id);
-          if (!found) {
-            fail(`${path}?filter=${filter} does not list ${id}, written at ${String(written.dateLastModified)}`, res);
-          }
-        },
-      );
-      return undefined;
-    },
+    run: (ctx) =>
+      withFixture(ctx, (f) =>
+        eachOf(
+          [
+            ["/lineItems", "lineItems", "lineItem", f.ids.lineItem],
+            ["/results", "results", "result", f.ids.result],
+          ] as const,
+          async ([path, env, single, id]) => {
+            const written = expectSingle(
+              await ctx.get(`${path}/${encodeURIComponent(id)}`),
+              single,
+              `GET ${path}/${id}`,
+            );
+            const since = justBefore(written.dateLastModified);
+            if (!since) {
+              fail(`${path}/${id} has no readable dateLastModified (${JSON.stringify(written.dateLastModified)})`);
+            }
+            const { found, res, filter } = await deltaFind(ctx, path, env, since, id);
+            if (!found) {
+              fail(`${path}?filter=${filter} does not list ${id}, written at ${String(written.dateLastModified)}`, res);
+            }
+          },
+        ),
+      ),
   },
   {
     id: "DLT-002",
@@ -63,30 +63,26 @@ export const deltaChecks: Check[] = [
     area: "delta",
     profiles: ["gradebook"],
     writes: true,
-    async run(ctx) {
-      const d = await deleteFixture(ctx);
-      if (!d) {
-        return { skip: "no class with an enrolled student to write results against" };
-      }
-      await eachOf(
-        [
-          ["/lineItems", "lineItems", d.lineItem, d.before.lineItem],
-          ["/results", "results", d.result, d.before.result],
-        ] as const,
-        async ([path, env, body, before]) => {
-          const since = justBefore(before) ?? before;
-          const { found, res, filter } = await deltaFind(ctx, path, env, since, String(body.sourcedId));
-          if (!found || (found as Rec).status !== "tobedeleted") {
-            fail(
-              `${path}?filter=${filter} ${found ? `lists ${String(body.sourcedId)} with status ${String(found.status)}` : `does not list the deleted ${String(body.sourcedId)}`}`,
-              res,
-              { record: found ?? null },
-            );
-          }
-        },
-      );
-      return undefined;
-    },
+    run: (ctx) =>
+      withDeleted(ctx, (d) =>
+        eachOf(
+          [
+            ["/lineItems", "lineItems", d.lineItem, d.before.lineItem],
+            ["/results", "results", d.result, d.before.result],
+          ] as const,
+          async ([path, env, body, before]) => {
+            const since = justBefore(before) ?? before;
+            const { found, res, filter } = await deltaFind(ctx, path, env, since, String(body.sourcedId));
+            if (!found || (found as Rec).status !== "tobedeleted") {
+              fail(
+                `${path}?filter=${filter} ${found ? `lists ${String(body.sourcedId)} with status ${String(found.status)}` : `does not list the deleted ${String(body.sourcedId)}`}`,
+                res,
+                { record: found ?? null },
+              );
+            }
+          },
+        ),
+      ),
   },
   {
     id: "DLT-003",

@@ -50,6 +50,23 @@ async function everyOperation(
   return skipped.length > 0 ? { notes: skipped } : undefined;
 }
 
+/** everyOperation over the reads that answered 200; any other status is END-001's finding. */
+function everyAnswered(
+  ctx: CheckContext,
+  fn: (read: OperationRead) => void,
+  filter?: (e: Endpoint) => boolean,
+): Promise<CheckOutcome> {
+  return everyOperation(
+    ctx,
+    (r) => {
+      if (r.res.status === 200) {
+        fn(r);
+      }
+    },
+    filter,
+  );
+}
+
 /** Records of an answer: the array of a collection or the one object of a single read. */
 function recordsOfRead(read: OperationRead): Rec[] {
   const what = `${read.endpoint.operationId} GET ${read.path}`;
@@ -74,10 +91,8 @@ export const endpointChecks: Check[] = [
     area: "endpoints",
     profiles: READ_PROFILES,
     run: (ctx) =>
-      everyOperation(ctx, (r) => {
-        if (r.res.status === 200) {
-          expectJsonObject(r.res, `${r.endpoint.operationId} GET ${r.path}`);
-        }
+      everyAnswered(ctx, (r) => {
+        expectJsonObject(r.res, `${r.endpoint.operationId} GET ${r.path}`);
       }),
   },
   {
@@ -87,10 +102,8 @@ export const endpointChecks: Check[] = [
     area: "endpoints",
     profiles: READ_PROFILES,
     run: (ctx) =>
-      everyOperation(ctx, (r) => {
-        if (r.res.status === 200) {
-          recordsOfRead(r);
-        }
+      everyAnswered(ctx, (r) => {
+        recordsOfRead(r);
       }),
   },
   {
@@ -100,10 +113,7 @@ export const endpointChecks: Check[] = [
     area: "endpoints",
     profiles: READ_PROFILES,
     run: (ctx) =>
-      everyOperation(ctx, (r) => {
-        if (r.res.status !== 200) {
-          return;
-        }
+      everyAnswered(ctx, (r) => {
         const problems: string[] = [];
         let firstBad: Rec | undefined;
         for (const record of recordsOfRead(r)) {
@@ -130,11 +140,11 @@ export const endpointChecks: Check[] = [
     area: "endpoints",
     profiles: READ_PROFILES,
     run: (ctx) =>
-      everyOperation(
+      everyAnswered(
         ctx,
         (r) => {
           const subset = r.endpoint.subset;
-          if (!subset || r.res.status !== 200) {
+          if (!subset) {
             return;
           }
           const wrong = recordsOfRead(r).filter((rec) => rec[subset.field] !== subset.value);
@@ -158,12 +168,9 @@ export const endpointChecks: Check[] = [
     area: "endpoints",
     profiles: READ_PROFILES,
     run: (ctx) =>
-      everyOperation(
+      everyAnswered(
         ctx,
         (r) => {
-          if (r.res.status !== 200) {
-            return;
-          }
           for (const record of recordsOfRead(r)) {
             for (const ref of refsOf(r.endpoint.entity, record)) {
               const segment = HREF_PATH[ref.type as GuidType] ?? HREF_PATH[ref.target];

@@ -2,7 +2,7 @@
 // invaliddata, unknown paths answer 404 with a status payload, and read-only paths refuse writes.
 import { type Check, READ_PROFILES, ROSTERING } from "../check.js";
 import { primaryCollections } from "../discovery.js";
-import { eachOf, ensure, expectStatus, expectStatusPayload, fail } from "../expect.js";
+import { eachOf, ensure, expectErrorPayload, expectStatus, fail } from "../expect.js";
 
 /** Query strings a client may send by mistake; none may crash a provider. */
 const BAD_QUERIES: Record<string, string>[] = [
@@ -63,12 +63,7 @@ export const errorChecks: Check[] = [
             const res = await ctx.get(ep.path, { query });
             const q = new URL(res.url).search;
             expectStatus(res, 400, `GET ${ep.path}${q}`);
-            expectStatusPayload(
-              ctx,
-              res,
-              { codeMajor: "failure", severity: "error", codeMinors: ["invaliddata"] },
-              `GET ${ep.path}${q}`,
-            );
+            expectErrorPayload(ctx, res, "invaliddata", `GET ${ep.path}${q}`);
           },
         );
       });
@@ -84,12 +79,7 @@ export const errorChecks: Check[] = [
     async run(ctx) {
       const res = await ctx.get("/notAnEndpoint");
       expectStatus(res, 404, "GET /notAnEndpoint");
-      expectStatusPayload(
-        ctx,
-        res,
-        { codeMajor: "failure", severity: "error", codeMinors: ["unknownobject"] },
-        "404 body",
-      );
+      expectErrorPayload(ctx, res, "unknownobject", "404 body");
       return undefined;
     },
   },
@@ -124,16 +114,10 @@ export const errorChecks: Check[] = [
     async run(ctx) {
       const id = `${ctx.runId}-readonly`;
       await eachOf(["PUT", "DELETE"], async (method) => {
-        const res = await ctx.request(
-          method,
-          `/orgs/${id}`,
+        const res =
           method === "PUT"
-            ? {
-                headers: { "content-type": "application/json" },
-                body: JSON.stringify({ org: { sourcedId: id, name: "x", type: "school" } }),
-              }
-            : {},
-        );
+            ? await ctx.putJson(`/orgs/${id}`, JSON.stringify({ org: { sourcedId: id, name: "x", type: "school" } }))
+            : await ctx.request(method, `/orgs/${id}`);
         ensure(res.status >= 400 && res.status < 500, `${method} /orgs/${id} answered ${res.status}`, res);
       });
       const after = await ctx.get(`/orgs/${id}`);

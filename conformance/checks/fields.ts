@@ -3,8 +3,8 @@
 import { type Endpoint, fillPath } from "../../oneroster/index.js";
 import { type Check, READ_PROFILES } from "../check.js";
 import type { CheckContext } from "../context.js";
-import { primaryCollections, referenceSet, singleFor } from "../discovery.js";
-import { eachOf, ensure, expectSingle, expectStatus, expectStatusPayload, fail, recordsOf } from "../expect.js";
+import { eachPrimaryAnswer, primaryCollections, referenceSet, singleFor } from "../discovery.js";
+import { eachOf, ensure, expectErrorPayload, expectSingle, expectWarningPayload, fail, recordsOf } from "../expect.js";
 import { pickStringField } from "../samples.js";
 
 type Rec = Record<string, unknown>;
@@ -85,10 +85,8 @@ export const fieldChecks: Check[] = [
     section: "§3.4",
     area: "fields",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const res = await ctx.cachedGet(ep.path, { fields: "sourcedId,notAField" });
-        expectStatus(res, 200, `GET ${ep.path}?fields=sourcedId,notAField`);
+    run: (ctx) =>
+      eachPrimaryAnswer(ctx, "fields", "sourcedId,notAField", 200, (res, ep) => {
         const records = recordsOf(res, ep);
         ensure(
           records.every((r) => r.sourcedId !== undefined),
@@ -96,9 +94,7 @@ export const fieldChecks: Check[] = [
           res,
           { record: records[0] },
         );
-      });
-      return undefined;
-    },
+      }),
   },
   {
     id: "FLD-004",
@@ -106,19 +102,10 @@ export const fieldChecks: Check[] = [
     section: "§3.4",
     area: "fields",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const res = await ctx.cachedGet(ep.path, { fields: "sourcedId,notAField" });
-        expectStatus(res, 200, `GET ${ep.path}?fields=sourcedId,notAField`);
-        expectStatusPayload(
-          ctx,
-          res,
-          { codeMajor: "success", severity: "warning", codeMinors: ["invalid_selection_field"] },
-          `GET ${ep.path}?fields=sourcedId,notAField`,
-        );
-      });
-      return undefined;
-    },
+    run: (ctx) =>
+      eachPrimaryAnswer(ctx, "fields", "sourcedId,notAField", 200, (res, _ep, what) =>
+        expectWarningPayload(ctx, res, "invalid_selection_field", what),
+      ),
   },
   {
     id: "FLD-005",
@@ -126,13 +113,7 @@ export const fieldChecks: Check[] = [
     section: "§3.4",
     area: "fields",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const res = await ctx.cachedGet(ep.path, { fields: "" });
-        expectStatus(res, 400, `GET ${ep.path}?fields=`);
-      });
-      return undefined;
-    },
+    run: (ctx) => eachPrimaryAnswer(ctx, "fields", "", 400),
   },
   {
     id: "FLD-006",
@@ -140,18 +121,9 @@ export const fieldChecks: Check[] = [
     section: "§3.4",
     area: "fields",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const res = await ctx.cachedGet(ep.path, { fields: "" });
-        expectStatus(res, 400, `GET ${ep.path}?fields=`);
-        expectStatusPayload(
-          ctx,
-          res,
-          { codeMajor: "failure", severity: "error", codeMinors: ["invalid_blank_selection_field"] },
-          "400 body",
-        );
-      });
-      return undefined;
-    },
+    run: (ctx) =>
+      eachPrimaryAnswer(ctx, "fields", "", 400, (res) =>
+        expectErrorPayload(ctx, res, "invalid_blank_selection_field", "400 body"),
+      ),
   },
 ];

@@ -9,8 +9,15 @@ import {
 } from "../../oneroster/index.js";
 import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
 import type { CheckContext } from "../context.js";
-import { fitsReference, primaryCollections, readAll, referenceSet, topLevelCollections } from "../discovery.js";
-import { eachOf, ensure, expectStatus, expectStatusPayload, fail } from "../expect.js";
+import {
+  eachPrimaryAnswer,
+  fitsReference,
+  primaryCollections,
+  readAll,
+  referenceSet,
+  topLevelCollections,
+} from "../discovery.js";
+import { eachOf, ensure, expectErrorPayload, expectStatus, fail } from "../expect.js";
 import { mostFrequent, pickEnumField, pickStringField, stringRelation } from "../samples.js";
 
 type Rec = Record<string, unknown>;
@@ -93,17 +100,33 @@ function instantExpectation(op: FilterOperator, pivot: string): Expectation {
   };
 }
 
-/** The primary collections with a string field to filter on. */
-async function stringTargets(ctx: CheckContext): Promise<{ ep: Endpoint; field: string; records: Rec[] }[]> {
-  const out: { ep: Endpoint; field: string; records: Rec[] }[] = [];
+/** A one-predicate filter on a string field, compared with the string expectation. */
+function expectStringFilter(ctx: CheckContext, ep: Endpoint, field: string, op: FilterOperator, value: string) {
+  return expectFiltered(ctx, ep, { predicates: [{ field, operator: op, value }] }, stringExpectation(field, op, value));
+}
+
+/** A primary collection with a string field to filter on. */
+interface StringTarget {
+  ep: Endpoint;
+  field: string;
+  records: Rec[];
+}
+
+/** Runs `fn` on every primary collection with a string field to filter on; skips when there is none. */
+async function eachStringTarget(ctx: CheckContext, fn: (t: StringTarget) => Promise<void>): Promise<CheckOutcome> {
+  const targets: StringTarget[] = [];
   for (const ep of await primaryCollections(ctx)) {
     const records = await referenceSet(ctx, ep);
     const field = pickStringField(ep.entity, records);
     if (field) {
-      out.push({ ep, field, records });
+      targets.push({ ep, field, records });
     }
   }
-  return out;
+  if (targets.length === 0) {
+    return { skip: "no string field with two distinct values" };
+  }
+  await eachOf(targets, fn);
+  return undefined;
 }
 
 /** Pivots between distinct dateLastModified values (never equal to one), plus one before and one after all. */
@@ -128,6 +151,27 @@ function instantPivots(records: readonly Rec[]): string[] {
   return pivots.map((t) => new Date(t).toISOString());
 }
 
+/** Runs `ops` on dateLastModified at each pivot `pivotsOf` picks, on every primary collection. */
+async function expectInstantFilters(
+  ctx: CheckContext,
+  pivotsOf: (records: readonly Rec[]) => string[],
+  ops: readonly FilterOperator[],
+): Promise<undefined> {
+  await eachOf(await primaryCollections(ctx), async (ep) => {
+    for (const pivot of pivotsOf(await referenceSet(ctx, ep))) {
+      for (const op of ops) {
+        await expectFiltered(
+          ctx,
+          ep,
+          { predicates: [{ field: "dateLastModified", operator: op, value: pivot }] },
+          instantExpectation(op, pivot),
+        );
+      }
+    }
+  });
+  return undefined;
+}
+
 function stringOperatorCheck(id: string, ops: readonly FilterOperator[], title: string): Check {
   return {
     id,
@@ -135,12 +179,8 @@ function stringOperatorCheck(id: string, ops: readonly FilterOperator[], title: 
     section: "§3.1",
     area: "filtering",
     profiles: READ_PROFILES,
-    async run(ctx): Promise<CheckOutcome> {
-      const targets = await stringTargets(ctx);
-      if (targets.length === 0) {
-        return { skip: "no string field with two distinct values" };
-      }
-      await eachOf(targets, async ({ ep, field, records }) => {
+    run: (ctx) =>
+      eachStringTarget(ctx, async ({ ep, field, records }) => {
         const value = mostFrequent(records, field) ?? "";
         for (const op of ops) {
           // `~` takes a middle slice of the value; comparisons pivot on the value itself.
@@ -151,16 +191,9 @@ function stringOperatorCheck(id: string, ops: readonly FilterOperator[], title: 
                   Math.floor(value.length / 4) + Math.max(2, Math.ceil(value.length / 2)),
                 )
               : value;
-          await expectFiltered(
-            ctx,
-            ep,
-            { predicates: [{ field, operator: op, value: v }] },
-            stringExpectation(field, op, v),
-          );
+          await expectStringFilter(ctx, ep, field, op, v);
         }
-      });
-      return undefined;
-    },
+      }),
   };
 }
 
@@ -175,22 +208,7 @@ export const filteringChecks: Check[] = [
     section: "§3.1, §8",
     area: "filtering",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const records = await referenceSet(ctx, ep);
-        for (const pivot of instantPivots(records)) {
-          for (const op of [">", ">=", "<", "<="] as const) {
-            await expectFiltered(
-              ctx,
-              ep,
-              { predicates: [{ field: "dateLastModified", operator: op, value: pivot }] },
-              instantExpectation(op, pivot),
-            );
-          }
-        }
-      });
-      return undefined;
-    },
+    run: (ctx) => expectInstantFilters(ctx, instantPivots, [">", ">=", "<", "<="]),
   },
   {
     id: "FLT-006",
@@ -198,24 +216,15 @@ export const filteringChecks: Check[] = [
     section: "§3.1",
     area: "filtering",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const records = await referenceSet(ctx, ep);
-        const pivot = records[Math.floor(records.length / 2)]?.dateLastModified;
-        if (typeof pivot !== "string") {
-          return;
-        }
-        for (const op of ["=", "!="] as const) {
-          await expectFiltered(
-            ctx,
-            ep,
-            { predicates: [{ field: "dateLastModified", operator: op, value: pivot }] },
-            instantExpectation(op, pivot),
-          );
-        }
-      });
-      return undefined;
-    },
+    run: (ctx) =>
+      expectInstantFilters(
+        ctx,
+        (records) => {
+          const pivot = records[Math.floor(records.length / 2)]?.dateLastModified;
+          return typeof pivot === "string" ? [pivot] : [];
+        },
+        ["=", "!="],
+      ),
   },
   {
     id: "FLT-007",
@@ -223,12 +232,8 @@ export const filteringChecks: Check[] = [
     section: "§3.1",
     area: "filtering",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      const targets = await stringTargets(ctx);
-      if (targets.length === 0) {
-        return { skip: "no string field with two distinct values" };
-      }
-      await eachOf(targets, async ({ ep, field, records }) => {
+    run: (ctx) =>
+      eachStringTarget(ctx, async ({ ep, field, records }) => {
         const en = pickEnumField(ep.entity, records) ?? { field: "status", value: "active" };
         const value =
           mostFrequent(
@@ -250,9 +255,7 @@ export const filteringChecks: Check[] = [
           },
           (r) => (r[en.field] !== en.value ? false : a(r)),
         );
-      });
-      return undefined;
-    },
+      }),
   },
   {
     id: "FLT-008",
@@ -260,12 +263,8 @@ export const filteringChecks: Check[] = [
     section: "§3.1",
     area: "filtering",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      const targets = await stringTargets(ctx);
-      if (targets.length === 0) {
-        return { skip: "no string field with two distinct values" };
-      }
-      await eachOf(targets, async ({ ep, field, records }) => {
+    run: (ctx) =>
+      eachStringTarget(ctx, async ({ ep, field, records }) => {
         const first = mostFrequent(records, field) ?? "";
         const second =
           mostFrequent(
@@ -290,9 +289,7 @@ export const filteringChecks: Check[] = [
             return x === true || y === true ? true : x === false && y === false ? false : undefined;
           },
         );
-      });
-      return undefined;
-    },
+      }),
   },
   {
     id: "FLT-009",
@@ -313,12 +310,7 @@ export const filteringChecks: Check[] = [
               .map((r) => r[field])
               .find((v): v is string => typeof v === "string" && / \S/.test(v) && !v.includes("'"));
           if (field && value) {
-            await expectFiltered(
-              ctx,
-              ep,
-              { predicates: [{ field, operator: "=", value }] },
-              stringExpectation(field, "=", value),
-            );
+            await expectStringFilter(ctx, ep, field, "=", value);
             return undefined;
           }
         }
@@ -332,13 +324,7 @@ export const filteringChecks: Check[] = [
     section: "§3.4",
     area: "filtering",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const res = await ctx.cachedGet(ep.path, { filter: "notAField='x'" });
-        expectStatus(res, 400, `GET ${ep.path}?filter=notAField='x'`);
-      });
-      return undefined;
-    },
+    run: (ctx) => eachPrimaryAnswer(ctx, "filter", "notAField='x'", 400),
   },
   {
     id: "FLT-011",
@@ -346,19 +332,10 @@ export const filteringChecks: Check[] = [
     section: "§3.4",
     area: "filtering",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const res = await ctx.cachedGet(ep.path, { filter: "notAField='x'" });
-        expectStatus(res, 400, `GET ${ep.path}?filter=notAField='x'`);
-        expectStatusPayload(
-          ctx,
-          res,
-          { codeMajor: "failure", severity: "error", codeMinors: ["invalid_filter_field"] },
-          "400 body",
-        );
-      });
-      return undefined;
-    },
+    run: (ctx) =>
+      eachPrimaryAnswer(ctx, "filter", "notAField='x'", 400, (res) =>
+        expectErrorPayload(ctx, res, "invalid_filter_field", "400 body"),
+      ),
   },
   {
     id: "FLT-012",

@@ -2,10 +2,10 @@
 // gradebook read path, exempt results, DELETE then 404 and absent, invalid bodies. Every id carries the run prefix
 // and every write registers its DELETE as a cleanup, so the provider is left as found even when a check fails.
 import { endpointById, fillPath, parseInstant } from "../../oneroster/index.js";
-import { type Check, CheckFailure } from "../check.js";
+import type { Check, CheckOutcome } from "../check.js";
 import type { CheckContext, HttpResult } from "../context.js";
 import { listIds, looseRecords, readAll } from "../discovery.js";
-import { eachOf, ensure, expectSingle, expectStatus, expectStatusPayload, fail } from "../expect.js";
+import { eachOf, ensure, expectErrorPayload, expectSingle, expectStatus, fail } from "../expect.js";
 
 type Rec = Record<string, unknown>;
 
@@ -98,13 +98,13 @@ export async function putObject(ctx: CheckContext, path: string, envelope: strin
       throw new Error(`answered ${res.status}`);
     }
   });
-  const res = await ctx.request("PUT", `${path}/${encodeURIComponent(id)}`, {
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ [envelope]: body }),
-  });
+  const res = await ctx.putJson(`${path}/${encodeURIComponent(id)}`, JSON.stringify({ [envelope]: body }));
   ctx.clearCache();
   return res;
 }
+
+/** True for a 2xx answer: a PUT that stored its object. */
+const succeeded = (res: HttpResult) => res.status >= 200 && res.status < 300;
 
 /** Differences between what was written and what was read, field by field (refs by sourcedId, dates as instants). */
 export function differences(sent: Rec, got: Rec): string[] {
@@ -158,25 +158,25 @@ export function writeFixture(ctx: CheckContext): Promise<WriteFixture | undefine
       ["lineItem", lineItem],
       ["result", result],
     ] as const) {
-      if (res.status < 200 || res.status > 299) {
-        throw new CheckFailure({
-          message: `PUT of a new ${what} answered ${res.status}; the write checks need it to succeed`,
-          exchange: res.exchange,
-        });
-      }
+      ensure(succeeded(res), `PUT of a new ${what} answered ${res.status}; the write checks need it to succeed`, res);
     }
     return { target, ids, bodies, created: { category, lineItem, result } };
   });
 }
 
-/** Runs a write check against the fixture, or skips when no class with a student exists. */
-async function withFixture(ctx: CheckContext, fn: (f: WriteFixture) => Promise<void>) {
-  const f = await writeFixture(ctx);
-  if (!f) {
+/** Runs a write check against a fixture, or skips when there is none (no class with an enrolled student). */
+async function using<T>(pending: Promise<T | undefined>, fn: (fixture: T) => Promise<void>): Promise<CheckOutcome> {
+  const fixture = await pending;
+  if (!fixture) {
     return { skip: "no class with an enrolled student to write results against" };
   }
-  await fn(f);
+  await fn(fixture);
   return undefined;
+}
+
+/** Runs a write check against the write fixture. */
+export function withFixture(ctx: CheckContext, fn: (f: WriteFixture) => Promise<void>): Promise<CheckOutcome> {
+  return using(writeFixture(ctx), fn);
 }
 
 /** Reads one object by id and compares it with what was sent. */
@@ -238,12 +238,11 @@ function deleteFixture(ctx: CheckContext): Promise<DeleteFixture | undefined> {
       ["/results", "result", result],
     ] as const) {
       const res = await putObject(ctx, path, env, body);
-      if (res.status < 200 || res.status > 299) {
-        throw new CheckFailure({
-          message: `PUT ${path}/${String(body.sourcedId)} answered ${res.status}; the DELETE checks need it`,
-          exchange: res.exchange,
-        });
-      }
+      ensure(
+        succeeded(res),
+        `PUT ${path}/${String(body.sourcedId)} answered ${res.status}; the DELETE checks need it`,
+        res,
+      );
     }
     const dlm = async (path: string, env: string) =>
       String(expectSingle(await ctx.get(path), env, `GET ${path}`).dateLastModified);
@@ -258,12 +257,28 @@ function deleteFixture(ctx: CheckContext): Promise<DeleteFixture | undefined> {
   });
 }
 
-async function withDeleted(ctx: CheckContext, fn: (d: DeleteFixture) => Promise<void>) {
-  const d = await deleteFixture(ctx);
-  if (!d) {
-    return { skip: "no class with an enrolled student to write results against" };
-  }
-  await fn(d);
+/** Runs a write check against the delete fixture. */
+export function withDeleted(ctx: CheckContext, fn: (d: DeleteFixture) => Promise<void>): Promise<CheckOutcome> {
+  return using(deleteFixture(ctx), fn);
+}
+
+/**
+ * PUTs a body the provider must refuse with `statuses` and an invaliddata status payload (`what` says what is wrong
+ * with it), then checks that nothing was stored.
+ */
+async function expectRefusedPut(
+  ctx: CheckContext,
+  path: string,
+  body: string,
+  statuses: number | readonly number[],
+  what: string,
+): Promise<undefined> {
+  ctx.deleteLater(path);
+  const res = await ctx.putJson(path, body);
+  expectStatus(res, statuses, `PUT ${path} ${what}`);
+  expectErrorPayload(ctx, res, "invaliddata", `${res.status} body`);
+  const after = await ctx.get(path);
+  expectStatus(after, 404, `GET ${path} after the refused PUT`);
   return undefined;
 }
 
@@ -384,7 +399,7 @@ export const gradebookWriteChecks: Check[] = [
           comment: "",
         });
         const res = await putObject(ctx, "/results", "result", body);
-        ensure(res.status >= 200 && res.status < 300, `PUT of an exempt result answered ${res.status}`, res);
+        ensure(succeeded(res), `PUT of an exempt result answered ${res.status}`, res);
         await readBack(ctx, "/results", "result", body);
         await listedEqual(
           ctx,
@@ -401,26 +416,14 @@ export const gradebookWriteChecks: Check[] = [
     area: "gradebook-writes",
     profiles: ["gradebook"],
     writes: true,
-    async run(ctx) {
-      const path = `/results/${ctx.runId}-bad-json`;
-      ctx.addCleanup(`DELETE ${path}`, async () => {
-        await ctx.request("DELETE", path);
-      });
-      const res = await ctx.request("PUT", path, {
-        headers: { "content-type": "application/json" },
-        body: '{"result": {"sourcedId": ',
-      });
-      expectStatus(res, 400, `PUT ${path} with a truncated JSON body`);
-      expectStatusPayload(
+    run: (ctx) =>
+      expectRefusedPut(
         ctx,
-        res,
-        { codeMajor: "failure", severity: "error", codeMinors: ["invaliddata"] },
-        "400 body",
-      );
-      const after = await ctx.get(path);
-      expectStatus(after, 404, `GET ${path} after the refused PUT`);
-      return undefined;
-    },
+        `/results/${ctx.runId}-bad-json`,
+        '{"result": {"sourcedId": ',
+        400,
+        "with a truncated JSON body",
+      ),
   },
   {
     id: "GBW-008",
@@ -430,28 +433,16 @@ export const gradebookWriteChecks: Check[] = [
     area: "gradebook-writes",
     profiles: ["gradebook"],
     writes: true,
-    async run(ctx) {
-      const path = `/results/${ctx.runId}-bad-model`;
-      ctx.addCleanup(`DELETE ${path}`, async () => {
-        await ctx.request("DELETE", path);
-      });
-      const res = await ctx.request("PUT", path, {
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
+    run: (ctx) =>
+      expectRefusedPut(
+        ctx,
+        `/results/${ctx.runId}-bad-model`,
+        JSON.stringify({
           result: { sourcedId: `${ctx.runId}-bad-model`, scoreStatus: "nearly graded", score: "lots" },
         }),
-      });
-      expectStatus(res, [400, 422], `PUT ${path} with an unknown scoreStatus, a string score and no lineItem`);
-      expectStatusPayload(
-        ctx,
-        res,
-        { codeMajor: "failure", severity: "error", codeMinors: ["invaliddata"] },
-        `${res.status} body`,
-      );
-      const after = await ctx.get(path);
-      expectStatus(after, 404, `GET ${path} after the refused PUT`);
-      return undefined;
-    },
+        [400, 422],
+        "with an unknown scoreStatus, a string score and no lineItem",
+      ),
   },
   {
     id: "GBW-009",
@@ -546,16 +537,9 @@ export const gradebookWriteChecks: Check[] = [
     writes: true,
     async run(ctx) {
       const path = `/categories/${ctx.runId}-path-id`;
-      ctx.addCleanup(`DELETE ${path}`, async () => {
-        await ctx.request("DELETE", path);
-      });
-      ctx.addCleanup(`DELETE /categories/${ctx.runId}-body-id`, async () => {
-        await ctx.request("DELETE", `/categories/${ctx.runId}-body-id`);
-      });
-      const res = await ctx.request("PUT", path, {
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ category: categoryBody(ctx, `${ctx.runId}-body-id`) }),
-      });
+      ctx.deleteLater(path);
+      ctx.deleteLater(`/categories/${ctx.runId}-body-id`);
+      const res = await ctx.putJson(path, JSON.stringify({ category: categoryBody(ctx, `${ctx.runId}-body-id`) }));
       expectStatus(res, [400, 422], `PUT ${path} with body sourcedId ${ctx.runId}-body-id`);
       return undefined;
     },
@@ -576,6 +560,3 @@ function replaced_(
     return { res: { lineItem: li, result: re }, bodies: { lineItem, result } };
   });
 }
-
-/** Exposed for delta.ts: the delete fixture and the fixture. */
-export { deleteFixture };

@@ -111,10 +111,16 @@ async function largest(ctx: CheckContext, min: number): Promise<Pageable | undef
   return sorted.find((p) => p.records.length >= min);
 }
 
-/** First page of a multi-page read with a filter and a sort, for the Link checks (cached). */
-function linkedFirstPage(
-  ctx: CheckContext,
-): Promise<{ p: Pageable; res: HttpResult; query: Record<string, string | number>; expected: Rec[] } | undefined> {
+/** First page of a multi-page read with a filter and a sort, with the records the read must walk. */
+interface LinkedFirstPage {
+  p: Pageable;
+  res: HttpResult;
+  query: Record<string, string | number>;
+  expected: Rec[];
+}
+
+/** The first page for the Link checks (cached). */
+function linkedFirstPage(ctx: CheckContext): Promise<LinkedFirstPage | undefined> {
   return ctx.once("linked-first-page", async () => {
     const p = await largest(ctx, 3);
     if (!p) {
@@ -133,6 +139,47 @@ function linkedFirstPage(
     const expected = p.records.filter((r) => r[en.field] === en.value);
     return { p, res: await ctx.get(p.path, { query }), query, expected };
   });
+}
+
+/** Runs a Link check on the linked first page, or skips when no collection has three records. */
+async function withLinkedFirstPage(
+  ctx: CheckContext,
+  fn: (first: LinkedFirstPage) => Promise<CheckOutcome>,
+): Promise<CheckOutcome> {
+  const first = await linkedFirstPage(ctx);
+  if (!first) {
+    return { skip: "no collection with three records" };
+  }
+  return fn(first);
+}
+
+/**
+ * Follows Link next from `res` and collects the sourcedIds of every page; `visit` sees each page before its next link
+ * is looked up. Stops at the page without a next link, after 1000 pages, or (`overrun`) when `cap` ids are in and
+ * a next link is still offered. `last` is the last page fetched.
+ */
+async function followNext(
+  ctx: CheckContext,
+  res: HttpResult,
+  endpoint: Endpoint,
+  cap: number,
+  visit: (page: HttpResult, index: number) => void = () => {},
+): Promise<{ ids: string[]; last: HttpResult; overrun: boolean }> {
+  const ids: string[] = [];
+  let last = res;
+  for (let index = 0; index < 1000; index++) {
+    ids.push(...recordsOf(last, endpoint).map((r) => String(r.sourcedId)));
+    visit(last, index);
+    const next = linkFor(parseLinkHeader(last.headers.get("link") ?? "") ?? [], "next");
+    if (!next) {
+      break;
+    }
+    if (ids.length >= cap) {
+      return { ids, last, overrun: true };
+    }
+    last = await ctx.get(next);
+  }
+  return { ids, last, overrun: false };
 }
 
 export const pagingChecks: Check[] = [
@@ -262,14 +309,11 @@ export const pagingChecks: Check[] = [
     section: "§4",
     area: "paging",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      const first = await linkedFirstPage(ctx);
-      if (!first) {
-        return { skip: "no collection with three records" };
-      }
-      ensure(first.res.headers.get("link"), `GET ${first.res.url}: no Link header`, first.res);
-      return undefined;
-    },
+    run: (ctx) =>
+      withLinkedFirstPage(ctx, async (first) => {
+        ensure(first.res.headers.get("link"), `GET ${first.res.url}: no Link header`, first.res);
+        return undefined;
+      }),
   },
   {
     id: "PAG-007",
@@ -284,37 +328,29 @@ export const pagingChecks: Check[] = [
         return { skip: "no collection with three records" };
       }
       const limit = pageSizeFor(p.records.length);
-      let res = await ctx.get(p.path, { query: { limit } });
+      const res = await ctx.get(p.path, { query: { limit } });
       if (!res.headers.get("link")) {
         return { skip: "the provider sends no Link header" };
       }
-      const ids: string[] = [];
-      for (let page = 0; page < 1000; page++) {
-        ids.push(...recordsOf(res, p.endpoint).map((r) => String(r.sourcedId)));
-        const header = res.headers.get("link") ?? "";
+      const walk = await followNext(ctx, res, p.endpoint, p.records.length + limit, (page, index) => {
+        const header = page.headers.get("link") ?? "";
         const links = parseLinkHeader(header);
-        ensure(links, `Link header is not RFC 8288 syntax: ${header}`, res, { link: header });
+        ensure(links, `Link header is not RFC 8288 syntax: ${header}`, page, { link: header });
         const bad = links.find((l) => !/^https?:\/\//.test(l.url) || l.rels.length === 0);
-        ensure(!bad, `Link entry ${JSON.stringify(bad)} needs an absolute URL and a rel`, res, { link: header });
-        if (page === 0) {
-          ensure(!linkFor(links, "prev"), "the first page's Link header has a prev link", res, { link: header });
+        ensure(!bad, `Link entry ${JSON.stringify(bad)} needs an absolute URL and a rel`, page, { link: header });
+        if (index === 0) {
+          ensure(!linkFor(links, "prev"), "the first page's Link header has a prev link", page, { link: header });
         }
-        const next = linkFor(links, "next");
-        if (!next) {
-          break;
-        }
-        ensure(
-          ids.length < p.records.length + limit,
-          `following Link next goes past the end of ${p.path} (${ids.length} records so far)`,
-          res,
-          { link: header },
-        );
-        res = await ctx.get(next);
+      });
+      if (walk.overrun) {
+        fail(`following Link next goes past the end of ${p.path} (${walk.ids.length} records so far)`, walk.last, {
+          link: walk.last.headers.get("link") ?? "",
+        });
       }
-      const problem = tilingProblems(p.records, ids);
+      const problem = tilingProblems(p.records, walk.ids);
       if (problem) {
-        fail(`following Link next through ${p.path} (limit=${limit}): ${problem}`, res, {
-          link: res.headers.get("link"),
+        fail(`following Link next through ${p.path} (limit=${limit}): ${problem}`, walk.last, {
+          link: walk.last.headers.get("link"),
         });
       }
       return undefined;
@@ -326,51 +362,41 @@ export const pagingChecks: Check[] = [
     section: "§4",
     area: "paging",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      const first = await linkedFirstPage(ctx);
-      if (!first) {
-        return { skip: "no collection with three records" };
-      }
-      const header = first.res.headers.get("link");
-      if (!header) {
-        return { skip: "the provider sends no Link header" };
-      }
-      const links = parseLinkHeader(header) ?? [];
-      await eachOf(links, async (link) => {
-        let params: URLSearchParams;
-        try {
-          params = new URL(link.url).searchParams;
-        } catch {
-          fail(`Link ${link.rels.join(" ")} URL is not a URL: ${link.url}`, first.res, { link: header });
+    run: (ctx) =>
+      withLinkedFirstPage(ctx, async (first) => {
+        const header = first.res.headers.get("link");
+        if (!header) {
+          return { skip: "the provider sends no Link header" };
         }
-        for (const key of ["filter", "sort", "orderBy"] as const) {
-          const want = String(first.query[key]);
-          if (params.get(key) !== want) {
-            fail(
-              `Link rel="${link.rels.join(" ")}" has ${key}=${JSON.stringify(params.get(key))}, the request had ${JSON.stringify(want)}`,
-              first.res,
-              { link: header },
-            );
+        const links = parseLinkHeader(header) ?? [];
+        await eachOf(links, async (link) => {
+          let params: URLSearchParams;
+          try {
+            params = new URL(link.url).searchParams;
+          } catch {
+            fail(`Link ${link.rels.join(" ")} URL is not a URL: ${link.url}`, first.res, { link: header });
           }
+          for (const key of ["filter", "sort", "orderBy"] as const) {
+            const want = String(first.query[key]);
+            if (params.get(key) !== want) {
+              fail(
+                `Link rel="${link.rels.join(" ")}" has ${key}=${JSON.stringify(params.get(key))}, the request had ${JSON.stringify(want)}`,
+                first.res,
+                { link: header },
+              );
+            }
+          }
+        });
+        // Followed blindly, the links must walk exactly the filtered collection (given up over 1000 records past its end).
+        const walk = await followNext(ctx, first.res, first.p.endpoint, first.expected.length + 1001);
+        const problem = tilingProblems(first.expected, walk.ids);
+        if (problem) {
+          fail(`following Link next from ${first.res.url}: ${problem}`, walk.last, {
+            link: walk.last.headers.get("link"),
+          });
         }
-      });
-      // Followed blindly, the links must walk exactly the filtered collection.
-      const ids: string[] = [];
-      let res = first.res;
-      for (let page = 0; page < 1000; page++) {
-        ids.push(...recordsOf(res, first.p.endpoint).map((r) => String(r.sourcedId)));
-        const next = linkFor(parseLinkHeader(res.headers.get("link") ?? "") ?? [], "next");
-        if (!next || ids.length > first.expected.length + 1000) {
-          break;
-        }
-        res = await ctx.get(next);
-      }
-      const problem = tilingProblems(first.expected, ids);
-      if (problem) {
-        fail(`following Link next from ${first.res.url}: ${problem}`, res, { link: res.headers.get("link") });
-      }
-      return undefined;
-    },
+        return undefined;
+      }),
   },
   {
     id: "PAG-009",

@@ -4,7 +4,7 @@ import { type Endpoint, endpointById, fillPath, type GuidType, HREF_PATH } from 
 import { type Check, type CheckOutcome, READ_PROFILES, ROSTERING } from "../check.js";
 import type { CheckContext, HttpResult } from "../context.js";
 import { listIds, looseRecords, resolveParams, topLevelCollections, unknownId } from "../discovery.js";
-import { eachOf, expectSingle, expectStatus, expectStatusPayload, fail } from "../expect.js";
+import { eachOf, expectErrorPayload, expectSingle, expectStatus, fail } from "../expect.js";
 import { refsOf } from "../records.js";
 import { readableEntityPaths } from "./endpoints.js";
 
@@ -158,12 +158,7 @@ export const singleReadChecks: Check[] = [
     async run(ctx) {
       await eachOf(await unknownIdReads(ctx), async ({ endpoint, res }) => {
         if (res.status === 404) {
-          expectStatusPayload(
-            ctx,
-            res,
-            { codeMajor: "failure", severity: "error", codeMinors: ["unknownobject"] },
-            `${endpoint.operationId} 404 body`,
-          );
+          expectErrorPayload(ctx, res, "unknownobject", `${endpoint.operationId} 404 body`);
         }
       });
       return undefined;
@@ -182,12 +177,7 @@ export const singleReadChecks: Check[] = [
       }
       await eachOf(reads, async ({ endpoint, path, res }) => {
         expectStatus(res, 404, `${endpoint.operationId} GET ${path}`);
-        expectStatusPayload(
-          ctx,
-          res,
-          { codeMajor: "failure", severity: "error", codeMinors: ["unknownobject"] },
-          `${endpoint.operationId} 404 body`,
-        );
+        expectErrorPayload(ctx, res, "unknownobject", `${endpoint.operationId} 404 body`);
       });
       return undefined;
     },

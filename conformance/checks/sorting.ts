@@ -2,8 +2,8 @@
 // directions, and an unknown sort field answers 200 with an invalid_sort_field warning.
 import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
 import type { CheckContext } from "../context.js";
-import { primaryCollections, referenceSet } from "../discovery.js";
-import { eachOf, expectStatus, expectStatusPayload, fail, recordsOf } from "../expect.js";
+import { eachPrimaryAnswer, primaryCollections, referenceSet } from "../discovery.js";
+import { eachOf, expectWarningPayload, fail, recordsOf } from "../expect.js";
 import { firstDisorder, pickSortField } from "../samples.js";
 
 /** Reads a primary collection sorted by a field, in pages of a third, and checks order across pages. */
@@ -68,14 +68,7 @@ export const sortingChecks: Check[] = [
     section: "§3.4",
     area: "sorting",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const res = await ctx.cachedGet(ep.path, { sort: "notAField" });
-        expectStatus(res, 200, `GET ${ep.path}?sort=notAField`);
-        recordsOf(res, ep);
-      });
-      return undefined;
-    },
+    run: (ctx) => eachPrimaryAnswer(ctx, "sort", "notAField", 200, (res, ep) => recordsOf(res, ep)),
   },
   {
     id: "SRT-004",
@@ -83,18 +76,9 @@ export const sortingChecks: Check[] = [
     section: "§3.4",
     area: "sorting",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      await eachOf(await primaryCollections(ctx), async (ep) => {
-        const res = await ctx.cachedGet(ep.path, { sort: "notAField" });
-        expectStatus(res, 200, `GET ${ep.path}?sort=notAField`);
-        expectStatusPayload(
-          ctx,
-          res,
-          { codeMajor: "success", severity: "warning", codeMinors: ["invalid_sort_field"] },
-          `GET ${ep.path}?sort=notAField`,
-        );
-      });
-      return undefined;
-    },
+    run: (ctx) =>
+      eachPrimaryAnswer(ctx, "sort", "notAField", 200, (res, _ep, what) =>
+        expectWarningPayload(ctx, res, "invalid_sort_field", what),
+      ),
   },
 ];
