@@ -1,0 +1,309 @@
+// The loader: drains a generated row stream into the provider tables inside one transaction. Postgres gets
+// COPY FROM STDIN on the transaction's own connection; PGlite gets batched multi-row INSERTs. seed/ only.
+
+import { getTableColumns } from "drizzle-orm";
+import { toSnakeCase } from "drizzle-orm/casing";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import type { Db, DbHandle } from "../server/db/client.js";
+import { dataTables } from "../server/db/schema.js";
+import type { GeneratedItem, TableName } from "./rows.js";
+import { TABLE_NAMES } from "./rows.js";
+
+/** A transaction of either driver (the callback argument of db.transaction). */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+export interface LoadProgress {
+  done: number;
+  total: number;
+  label: string;
+  rows: number;
+}
+
+export type ProgressFn = (p: LoadProgress) => void;
+
+interface ColumnInfo {
+  key: string;
+  dbName: string;
+  json: boolean;
+  array: boolean;
+}
+
+const columnCache = new Map<TableName, ColumnInfo[]>();
+
+function columnsOf(table: TableName): ColumnInfo[] {
+  const cached = columnCache.get(table);
+  if (cached) {
+    return cached;
+  }
+  const cols = getTableColumns(dataTables[table]) as Record<string, PgColumn>;
+  const info = Object.entries(cols).map(([key, col]) => ({
+    key,
+    dbName: toSnakeCase(col.name),
+    json: col.columnType === "PgJsonb",
+    array: col.columnType === "PgArray",
+  }));
+  columnCache.set(table, info);
+  return info;
+}
+
+const SQL_NAMES: Record<TableName, string> = {
+  orgs: "orgs",
+  academicSessions: "academic_sessions",
+  resources: "resources",
+  courses: "courses",
+  classes: "classes",
+  users: "users",
+  demographics: "demographics",
+  enrollments: "enrollments",
+  categories: "categories",
+  lineItems: "line_items",
+  results: "results",
+};
+
+export function qualifiedTableName(table: TableName): string {
+  return `"provider"."${SQL_NAMES[table]}"`;
+}
+
+/** COPY text format escaping (PostgreSQL docs, COPY "Text Format"). */
+function copyEscape(text: string): string {
+  return text.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+}
+
+function arrayLiteral(items: unknown[]): string {
+  return `{${items
+    .map((v) => (v === null || v === undefined ? "NULL" : `"${String(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`))
+    .join(",")}}`;
+}
+
+function copyValue(value: unknown, col: ColumnInfo): string {
+  if (value === null || value === undefined) {
+    return "\\N";
+  }
+  if (col.json) {
+    return copyEscape(JSON.stringify(value));
+  }
+  if (col.array && Array.isArray(value)) {
+    return copyEscape(arrayLiteral(value));
+  }
+  if (value instanceof Date) {
+    return value.toISOString();
+  }
+  if (typeof value === "boolean") {
+    return value ? "t" : "f";
+  }
+  return copyEscape(String(value));
+}
+
+/** Rows per INSERT statement: under the 65,535 bind-parameter limit. */
+const INSERT_PARAMS = 30_000;
+
+function insertBatch(table: TableName): number {
+  return Math.max(1, Math.floor(INSERT_PARAMS / columnsOf(table).length));
+}
+
+interface CopyQuery {
+  writable(): Promise<NodeJS.WritableStream>;
+  reject?: (err: unknown) => void;
+}
+
+interface CopyCapable {
+  unsafe(text: string): CopyQuery;
+}
+
+/** The postgres.js connection a drizzle transaction runs on, so COPY joins the same transaction. */
+function transactionClient(tx: Tx): CopyCapable | null {
+  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
+  return client && typeof (client as CopyCapable).unsafe === "function" ? (client as CopyCapable) : null;
+}
+
+/** The COPY statement (text format, every column in schema order) for one table, optionally another schema. */
+export function copyStatement(table: TableName, targetSchema = "provider"): string {
+  const cols = columnsOf(table);
+  return `COPY "${targetSchema}"."${SQL_NAMES[table]}" (${cols.map((c) => `"${c.dbName}"`).join(", ")}) FROM STDIN`;
+}
+
+/** One row as a COPY text-format line (with its newline). */
+export function copyLine(table: TableName, row: Record<string, unknown>): string {
+  const cols = columnsOf(table);
+  let line = "";
+  for (let i = 0; i < cols.length; i++) {
+    const col = cols[i] as ColumnInfo;
+    line += (i === 0 ? "" : "\t") + copyValue(row[col.key], col);
+  }
+  return `${line}\n`;
+}
+
+/** Streams COPY text (already formatted lines) into one table on the transaction's connection. */
+async function copyText(client: CopyCapable, table: TableName, chunks: string[]): Promise<void> {
+  const query = client.unsafe(copyStatement(table));
+  // postgres.js resolves the COPY query with the stream and then drops a server error on the floor (the
+  // stream's final callback never fires), so we hook its reject to hear about a failed COPY.
+  let onFailure: (err: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    onFailure = reject;
+  });
+  failed.catch(() => {});
+  const originalReject = query.reject;
+  query.reject = (err: unknown) => {
+    originalReject?.(err);
+    onFailure(err);
+  };
+  const writable = await query.writable();
+  const done = new Promise<void>((resolve, reject) => {
+    writable.on("error", reject);
+    writable.on("finish", () => resolve());
+  });
+  for (const chunk of chunks) {
+    if (!writable.write(chunk)) {
+      await Promise.race([new Promise<void>((resolve) => writable.once("drain", () => resolve())), failed]);
+    }
+  }
+  writable.end();
+  await Promise.race([done, failed]);
+}
+
+async function copyRows(client: CopyCapable, table: TableName, rows: Record<string, unknown>[]): Promise<void> {
+  const chunks: string[] = [];
+  let chunk = "";
+  for (const row of rows) {
+    chunk += copyLine(table, row);
+    if (chunk.length > 256 * 1024) {
+      chunks.push(chunk);
+      chunk = "";
+    }
+  }
+  chunks.push(chunk);
+  await copyText(client, table, chunks);
+}
+
+/** Writes rows into one table of the transaction, by COPY where the driver allows it. */
+export async function insertRows(tx: Tx, table: TableName, rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) {
+    return;
+  }
+  const client = transactionClient(tx);
+  // COPY pays a fixed round-trip cost (tens of ms for a tiny one); a few rows go faster as an INSERT.
+  if (client && rows.length >= 200) {
+    await copyRows(client, table, rows);
+    return;
+  }
+  const perStatement = insertBatch(table);
+  for (let i = 0; i < rows.length; i += perStatement) {
+    // biome-ignore lint/suspicious/noExplicitAny: rows were typed per table by the generator (RowOf<T>).
+    await tx.insert(dataTables[table]).values(rows.slice(i, i + perStatement) as any);
+  }
+}
+
+/** Rows are formatted into COPY text as they arrive; a table's text is sent once it reaches this size. */
+const COPY_FLUSH_CHARS = 2 * 1024 * 1024;
+const COPY_CHUNK_CHARS = 128 * 1024;
+
+/** Drains a generated stream into the tables, flushing per-table buffers so memory stays bounded. */
+export async function loadStream(
+  tx: Tx,
+  items: Iterable<GeneratedItem>,
+  progress?: ProgressFn,
+): Promise<Record<TableName, number>> {
+  const counts = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
+  const client = transactionClient(tx);
+  let rows = 0;
+  // One batch is written while the next is generated, so the database works while we build rows; one at a
+  // time, because a transaction has one connection.
+  let inflight: Promise<void> | null = null;
+  const send = async (work: () => Promise<void>) => {
+    if (inflight) {
+      await inflight;
+    }
+    const p = work();
+    p.catch(() => {});
+    inflight = p;
+  };
+
+  if (client) {
+    // Postgres: COPY text per table, in chunks of ~256 KB, sent every ~4 MB.
+    const text = new Map<TableName, { chunks: string[]; lines: string[]; chars: number; size: number }>(
+      TABLE_NAMES.map((t) => [t, { chunks: [], lines: [], chars: 0, size: 0 }]),
+    );
+    const flush = async (t: TableName) => {
+      const buf = text.get(t);
+      if (!buf || buf.size + buf.chars === 0) {
+        return;
+      }
+      const chunks = [...buf.chunks, buf.lines.join("")];
+      text.set(t, { chunks: [], lines: [], chars: 0, size: 0 });
+      await send(() => copyText(client, t, chunks));
+    };
+    for (const item of items) {
+      if ("progress" in item) {
+        progress?.({ ...item.progress, rows });
+        continue;
+      }
+      const buf = text.get(item.table);
+      if (!buf) {
+        continue;
+      }
+      const line = copyLine(item.table, item.row as Record<string, unknown>);
+      buf.lines.push(line);
+      buf.chars += line.length;
+      counts[item.table]++;
+      rows++;
+      if (buf.chars >= COPY_CHUNK_CHARS) {
+        // join() gives one flat string; `+=` would keep a rope of every line alive until it is written.
+        buf.chunks.push(buf.lines.join(""));
+        buf.size += buf.chars;
+        buf.lines = [];
+        buf.chars = 0;
+        // Generation is synchronous: give the event loop a turn so the batch in flight keeps streaming to the
+        // server while we build the next one (otherwise the two never overlap).
+        if (inflight) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        if (buf.size >= COPY_FLUSH_CHARS) {
+          await flush(item.table);
+        }
+      }
+    }
+    for (const t of TABLE_NAMES) {
+      await flush(t);
+    }
+  } else {
+    // PGlite: multi-row INSERT batches through drizzle.
+    const buffers = new Map<TableName, Record<string, unknown>[]>();
+    for (const item of items) {
+      if ("progress" in item) {
+        progress?.({ ...item.progress, rows });
+        continue;
+      }
+      let buf = buffers.get(item.table);
+      if (!buf) {
+        buf = [];
+        buffers.set(item.table, buf);
+      }
+      buf.push(item.row as Record<string, unknown>);
+      counts[item.table]++;
+      rows++;
+      if (buf.length >= insertBatch(item.table) * 4) {
+        buffers.set(item.table, []);
+        const batch = buf;
+        await send(() => insertRows(tx, item.table, batch));
+      }
+    }
+    for (const t of TABLE_NAMES) {
+      const buf = buffers.get(t);
+      if (buf && buf.length > 0) {
+        await send(() => insertRows(tx, t, buf));
+      }
+    }
+  }
+  if (inflight) {
+    await inflight;
+  }
+  return counts;
+}
+
+/** Empties every OneRoster data table (inside the caller's transaction). */
+export function truncateSql(): string {
+  return `TRUNCATE ${TABLE_NAMES.map(qualifiedTableName).join(", ")}`;
+}
+
+export type { DbHandle };

@@ -1,0 +1,204 @@
+// The district generator and loader: determinism (fingerprints), integrity of tiny (both backends) and demo
+// (once), every deliberate edge case in tiny, --clean, and the one-transaction load with ifEmpty / reset.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fingerprintDatabase } from "../../seed/fingerprint.js";
+import { SPECIAL_CODE_CHARS } from "../../seed/schedule.js";
+import { isDatabaseEmpty, SeedError, type SeedSummary, seedDatabase } from "../../seed/seed-database.js";
+import { openTestDb, type TestDb } from "../support/db.js";
+import { describeEachDb } from "../support/each-db.js";
+import { type District, readDistrict } from "./inspect.js";
+import { integrityProblems } from "./integrity.js";
+
+describeEachDb("seeding the tiny district", (kind) => {
+  let db: TestDb;
+  let summary: SeedSummary;
+  let d: District;
+  beforeAll(async () => {
+    db = await openTestDb(kind);
+    summary = await seedDatabase(db.handle, { seed: 1, size: "tiny" });
+    d = await readDistrict(db.db);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it("loads every entity type and reports the counts it loaded", () => {
+    for (const [table, n] of Object.entries(summary.rows)) {
+      expect(n, table).toBeGreaterThan(0);
+      expect(d[table as keyof District].length, table).toBe(n);
+    }
+    expect(summary.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("resolves every reference and keeps every subset rule", () => {
+    expect(integrityProblems(d)).toEqual([]);
+  });
+
+  it("builds the session tree school year → semesters → terms → grading periods", () => {
+    const types = d.academicSessions.map((s) => s.type);
+    expect(types.filter((t) => t === "schoolYear")).toHaveLength(1);
+    expect(types.filter((t) => t === "semester")).toHaveLength(2);
+    expect(types.filter((t) => t === "term")).toHaveLength(4);
+    expect(types.filter((t) => t === "gradingPeriod")).toHaveLength(8);
+  });
+
+  it("has elementary, middle and high schools with students in their grade ranges", () => {
+    const grades = new Set(d.users.filter((u) => u.role === "student").flatMap((u) => u.grades ?? []));
+    for (const g of ["KG", "05", "06", "08", "09", "12"]) {
+      expect(grades.has(g), g).toBe(true);
+    }
+    expect(new Set(d.classes.map((c) => c.classType))).toEqual(new Set(["homeroom", "scheduled"]));
+    expect(new Set(d.users.map((u) => u.role))).toEqual(
+      new Set(["administrator", "aide", "guardian", "parent", "proctor", "relative", "student", "teacher"]),
+    );
+  });
+
+  it("contains every deliberate edge case and counts each one in the summary", () => {
+    for (const [edge, n] of Object.entries(summary.edgeCases)) {
+      expect(n, edge).toBeGreaterThan(0);
+    }
+    const teachersByClass = new Map<string, { primary: boolean | null }[]>();
+    for (const e of d.enrollments.filter((x) => x.role === "teacher" && x.status === "active")) {
+      teachersByClass.set(e.classId, [...(teachersByClass.get(e.classId) ?? []), { primary: e.primary }]);
+    }
+    const coTaught = [...teachersByClass.values()].filter((t) => t.length >= 2);
+    expect(coTaught.length).toBeGreaterThan(0);
+    expect(coTaught.some((t) => t.some((x) => x.primary === true) && t.some((x) => x.primary === false))).toBe(true);
+    expect(d.classes.some((c) => c.status === "active" && !teachersByClass.has(c.sourcedId))).toBe(true);
+    expect(d.users.some((u) => u.role === "teacher" && u.orgIds.length === 2)).toBe(true);
+    const enrolledUsers = new Set(d.enrollments.map((e) => e.userId));
+    expect(d.users.some((u) => u.role === "student" && !enrolledUsers.has(u.sourcedId))).toBe(true);
+    expect(d.users.some((u) => u.role === "teacher" && !enrolledUsers.has(u.sourcedId))).toBe(true);
+    expect(d.courses.some((c) => c.title.length > 50)).toBe(true);
+    expect(d.classes.some((c) => (c.classCode ?? "").length > 50)).toBe(true);
+    const special = d.classes.find((c) => [...SPECIAL_CODE_CHARS].every((ch) => (c.classCode ?? "").includes(ch)));
+    expect(special, "a classCode holding \\ : ? \" < > | ' # , % &").toBeDefined();
+    expect(d.courses.some((c) => [...SPECIAL_CODE_CHARS].every((ch) => (c.courseCode ?? "").includes(ch)))).toBe(true);
+    expect(d.users.some((u) => /[\u0080-\uffff]/.test(`${u.givenName}${u.familyName}`))).toBe(true);
+    expect(d.users.some((u) => u.familyName.includes("'") || u.givenName.includes("'"))).toBe(true);
+    expect(d.enrollments.some((e) => e.role === "proctor")).toBe(true);
+    expect(d.enrollments.some((e) => e.role === "aide")).toBe(true);
+    expect(d.enrollments.some((e) => e.beginDate && e.endDate && e.endDate < "2026-09-15")).toBe(true);
+    expect(d.enrollments.some((e) => e.beginDate && e.endDate && e.endDate >= "2026-09-15")).toBe(true);
+    for (const t of ["users", "classes", "enrollments", "demographics"] as const) {
+      expect(
+        d[t].some((r) => r.status === "tobedeleted"),
+        t,
+      ).toBe(true);
+    }
+  });
+
+  it("grades with every scoreStatus and due dates inside grading periods", () => {
+    expect(new Set(d.results.map((r) => r.scoreStatus))).toEqual(
+      new Set(["exempt", "fully graded", "not submitted", "partially graded", "submitted"]),
+    );
+    expect(new Set(d.lineItems.map((l) => l.categoryId)).size).toBeGreaterThan(1);
+  });
+
+  it("links parents and guardians to students both ways and gives every student demographics", () => {
+    const students = d.users.filter((u) => u.role === "student");
+    expect(students.every((s) => (s.agentIds ?? []).length > 0)).toBe(true);
+    const demo = new Set(d.demographics.map((x) => x.sourcedId));
+    expect(students.every((s) => demo.has(s.sourcedId))).toBe(true);
+    expect(d.courses.some((c) => (c.resourceIds ?? []).length > 0)).toBe(true);
+    expect(d.classes.some((c) => (c.resourceIds ?? []).length > 0)).toBe(true);
+  });
+
+  it("stamps seeded records from the as-of date, never the wall clock", () => {
+    const asOf = Date.parse("2026-09-15T12:00:00.000Z");
+    for (const rows of Object.values(d)) {
+      for (const r of rows as { dateLastModified: Date }[]) {
+        expect(r.dateLastModified.getTime()).toBeLessThanOrEqual(asOf);
+        expect(r.dateLastModified.getTime()).toBeGreaterThan(asOf - 15 * 86_400_000);
+      }
+    }
+  });
+
+  it("gives the same fingerprint for the same inputs and a different one for another seed", async () => {
+    const again = await openTestDb(kind);
+    try {
+      const same = await seedDatabase(again.handle, { seed: 1, size: "tiny" });
+      expect(same.fingerprint).toBe(summary.fingerprint);
+      const other = await seedDatabase(again.handle, { seed: 2, size: "tiny", reset: true });
+      expect(other.fingerprint).not.toBe(summary.fingerprint);
+      const locale = await seedDatabase(again.handle, { seed: 1, size: "tiny", locale: "nb_NO", reset: true });
+      expect(locale.fingerprint).not.toBe(summary.fingerprint);
+      expect(await fingerprintDatabase(again.handle)).toBe(locale.fingerprint);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("refuses to load over existing data unless told to keep it (ifEmpty) or replace it (reset)", async () => {
+    await expect(seedDatabase(db.handle, { seed: 1, size: "tiny" })).rejects.toBeInstanceOf(SeedError);
+    const kept = await seedDatabase(db.handle, { seed: 7, size: "tiny", ifEmpty: true });
+    expect(kept.skipped).toBe(true);
+    expect(await fingerprintDatabase(db.handle)).toBe(summary.fingerprint);
+    expect(await isDatabaseEmpty(db.handle)).toBe(false);
+  });
+});
+
+describeEachDb("the load transaction", (kind) => {
+  it("leaves the previous district untouched when a load fails midway", async () => {
+    const db = await openTestDb(kind);
+    try {
+      const first = await seedDatabase(db.handle, { seed: 3, size: "tiny", clean: true });
+      // A constraint the edge cases violate (proctors), so the second load fails after writing rows.
+      await db.handle.exec(`ALTER TABLE provider.users ADD CONSTRAINT rl_no_proctor CHECK (role <> 'proctor')`);
+      await expect(seedDatabase(db.handle, { seed: 4, size: "tiny", reset: true })).rejects.toThrow();
+      expect(await fingerprintDatabase(db.handle)).toBe(first.fingerprint);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("the clean and locale options", () => {
+  it("leaves out every edge case with clean", async () => {
+    const db = await openTestDb("pglite");
+    try {
+      const s = await seedDatabase(db.handle, { seed: 1, size: "tiny", clean: true });
+      expect(Object.values(s.edgeCases).every((n) => n === 0)).toBe(true);
+      const d = await readDistrict(db.db);
+      expect(d.users.some((u) => u.role === "proctor" || u.role === "relative")).toBe(false);
+      expect(
+        Object.values(d).some((rows) => (rows as { status: string }[]).some((r) => r.status === "tobedeleted")),
+      ).toBe(false);
+      expect(d.courses.some((c) => c.title.length > 50)).toBe(false);
+      expect(integrityProblems(d)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it.each(["en_US", "nb_NO", "sv_SE", "nl", "da", "fi"] as const)(
+    "seeds a sound district with unique usernames in locale %s",
+    async (locale) => {
+      const db = await openTestDb("pglite");
+      try {
+        await seedDatabase(db.handle, { seed: 5, size: "tiny", locale, fingerprint: false });
+        expect(integrityProblems(await readDistrict(db.db))).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    },
+  );
+});
+
+describe("seeding the demo district", () => {
+  it("loads about 2,000 students in 4 schools with every reference resolving", async () => {
+    const db = await openTestDb("pglite");
+    try {
+      const s = await seedDatabase(db.handle, { seed: 1, size: "demo", fingerprint: false });
+      const d = await readDistrict(db.db);
+      const students = d.users.filter((u) => u.role === "student");
+      expect(students.length).toBeGreaterThanOrEqual(2000);
+      expect(students.length).toBeLessThan(2100);
+      expect(d.orgs.filter((o) => o.type === "school")).toHaveLength(4);
+      expect(s.rows.results).toBeGreaterThan(10_000);
+      expect(integrityProblems(d)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+});
