@@ -18,7 +18,8 @@ export const systemClock: Clock = { now: () => new Date() };
  * seed/); the CLI that starts the server injects it, so `POST /admin/clock/advance` works with in-memory PGlite.
  */
 export interface DistrictClockPort {
-  advance(days: number): Promise<Record<string, unknown>>;
+  /** Throws an error with `code` NOT_SEEDED (nothing to advance) or BAD_DAYS for refusals the caller should see. */
+  advance(days: number, options?: { churnRate?: number }): Promise<Record<string, unknown>>;
   status(): Promise<Record<string, unknown>>;
 }
 

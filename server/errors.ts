@@ -14,6 +14,7 @@ export const ERROR_KINDS = {
   forbidden: { status: 403, codeMinor: "forbidden" },
   not_found: { status: 404, codeMinor: "unknownobject" },
   method_not_allowed: { status: 405, codeMinor: "unsupportedoperation" },
+  conflict: { status: 409, codeMinor: "invaliddata" },
   unsupported_media_type: { status: 415, codeMinor: "invaliddata" },
   payload_too_large: { status: 413, codeMinor: "invaliddata" },
   busy: { status: 429, codeMinor: "server_busy" },

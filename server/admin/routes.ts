@@ -16,7 +16,20 @@ export function adminTokenMatches(presented: string | undefined, expected: strin
 }
 
 const QuirksBody = z.object({ quirks: z.array(z.string()) });
-const AdvanceBody = z.object({ days: z.number().int().min(1).max(3650) });
+const AdvanceBody = z.object({ days: z.number().int().min(1).max(3650), churnRate: z.number().min(0).max(1).optional() });
+
+/** The clock's refusals (an error with a `code`) as status payloads; anything else stays an unexpected error. */
+function clockRefusal(error: unknown): ApiError | undefined {
+  const code = error && typeof error === "object" && "code" in error ? (error as { code: unknown }).code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "NOT_SEEDED") {
+    return new ApiError("conflict", message);
+  }
+  if (code === "BAD_DAYS") {
+    return new ApiError("invalid_data", message);
+  }
+  return undefined;
+}
 
 async function jsonBody(text: string): Promise<unknown> {
   try {
@@ -73,9 +86,12 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
     }
     const parsed = AdvanceBody.safeParse(await jsonBody(await c.req.text()));
     if (!parsed.success) {
-      throw new ApiError("invalid_data", 'body must be {"days": N} with N a whole number from 1 to 3650');
+      throw new ApiError("invalid_data", 'body must be {"days": N} with N a whole number from 1 to 3650 (and optionally "churnRate" from 0 to 1)');
     }
-    const summary = await deps.districtClock.advance(parsed.data.days);
+    const { days, churnRate } = parsed.data;
+    const summary = await deps.districtClock.advance(days, churnRate === undefined ? {} : { churnRate }).catch((error: unknown) => {
+      throw clockRefusal(error) ?? error;
+    });
     deps.pageCache.invalidate();
     return c.json(summary);
   });

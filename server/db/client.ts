@@ -12,9 +12,6 @@ export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Driver = "pglite" | "postgres";
 
-/** A rows-in-bulk sink: COPY on Postgres, unavailable on PGlite (seed/ falls back to multi-row INSERT). */
-export type CopyFn = (table: string, columns: string[], rows: AsyncIterable<string>) => Promise<void>;
-
 export interface DbHandle {
   db: Db;
   driver: Driver;
@@ -27,8 +24,6 @@ export interface DbHandle {
    * (re)established, since notifications sent while it was down are lost. Returns the function that stops it.
    */
   listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
-  /** COPY FROM STDIN of tab-separated lines; only on Postgres. */
-  copy?: CopyFn;
   close(): Promise<void>;
 }
 
@@ -69,19 +64,6 @@ export async function openDb(url?: string, options: OpenDbOptions = {}): Promise
       listen: async (channel, onNotify) => {
         const { unlisten } = await client.listen(channel, onNotify, onNotify);
         return unlisten;
-      },
-      copy: async (table, columns, rows) => {
-        const cols = columns.map((c) => `"${c}"`).join(", ");
-        const writable = await client.unsafe(`COPY ${table} (${cols}) FROM STDIN`).writable();
-        for await (const chunk of rows) {
-          if (!writable.write(chunk)) {
-            await new Promise<void>((resolve) => writable.once("drain", () => resolve()));
-          }
-        }
-        await new Promise<void>((resolve, reject) => {
-          writable.on("error", reject);
-          writable.end(() => resolve());
-        });
       },
       close: () => client.end({ timeout: 5 }),
     };

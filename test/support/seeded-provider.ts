@@ -1,7 +1,7 @@
 // useSeededProvider: for one describe block, a database seeded with the `tiny` district and a provider over it,
 // plus `api()`, a fetch helper that sends a bearer token and returns status, headers and parsed JSON.
 import { afterAll, beforeAll } from "vitest";
-import { seedDatabase } from "../../seed/seed-database.js";
+import { createDistrictClock, seedDatabase } from "../../seed/index.js";
 import { type DbKind, openTestDb, type TestDb } from "./db.js";
 import { createTestClock, type StartProviderOverrides, startProvider, type TestProvider } from "./server.js";
 
@@ -31,13 +31,24 @@ export interface SeededProvider {
   api(path: string, options?: ApiOptions): Promise<ApiResponse>;
 }
 
+export interface SeededProviderOptions extends StartProviderOverrides {
+  /** Give the provider a district clock over the seeded database (for /admin/clock). */
+  withDistrictClock?: boolean;
+}
+
 /** Paths are relative to the base URL (`/users?limit=1`); an absolute URL is used as is. */
-export function useSeededProvider(kind: DbKind, overrides: StartProviderOverrides = {}): SeededProvider {
+export function useSeededProvider(kind: DbKind, options: SeededProviderOptions = {}): SeededProvider {
+  const { withDistrictClock, ...overrides } = options;
   let state: { provider: TestProvider; db: TestDb; token: string } | undefined;
   beforeAll(async () => {
     const db = await openTestDb(kind);
     await seedDatabase(db.handle, { seed: 1, size: "tiny", fingerprint: false });
-    const provider = await startProvider(db.handle, { clock: createTestClock(SEEDED_NOW), ...overrides });
+    const clock = overrides.clock ?? createTestClock(SEEDED_NOW);
+    const provider = await startProvider(db.handle, {
+      clock,
+      ...(withDistrictClock ? { districtClock: createDistrictClock(db.handle, clock) } : {}),
+      ...overrides,
+    });
     state = { db, provider, token: await provider.token() };
   });
   afterAll(async () => {

@@ -1,0 +1,87 @@
+// Bench child: runs the real provider (startServer) on 127.0.0.1 with a seeded demo district, in its own
+// process so the load generator never shares its event loop. Prints one ready line with its URLs and credentials.
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { Command } from "commander";
+import { type SizeName, seedDatabase } from "../seed/index.js";
+import { DEFAULT_CONFIG } from "../server/config.js";
+import { startServer } from "../server/main.js";
+import { announceReady } from "./child.js";
+
+export interface ProviderInfo {
+  origin: string;
+  baseUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  driver: string;
+  seedMs: number;
+  seededRows: number;
+}
+
+const program = new Command("provider-process")
+  .description("bench child: serve a seeded provider on 127.0.0.1 until SIGTERM or stdin closes")
+  .option("--database-url <url>", "postgres:// URL of a scratch database; PGlite in memory when absent")
+  .option("--size <name>", "seed size preset", "demo")
+  .option("--no-page-cache", "serve every request from the database (the cache is on by default, as in production)")
+  .option("--seed <n>", "seed number", "1")
+  .option(
+    "--cpu-profile <file>",
+    "profile the serving phase only (not start-up or seeding) and write it to FILE on exit",
+  )
+  .parse();
+
+const opts = program.opts<{ databaseUrl?: string; size: string; seed: string; cpuProfile?: string; pageCache: boolean }>();
+let seedMs = 0;
+let seededRows = 0;
+const server = await startServer(
+  {
+    ...DEFAULT_CONFIG,
+    port: 0,
+    host: "127.0.0.1",
+    logLevel: "error",
+    ...(opts.pageCache ? {} : { pageCacheBytes: 0 }),
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+  },
+  {
+    beforeListen: async (handle) => {
+      const started = performance.now();
+      const summary = await seedDatabase(handle, {
+        seed: Number(opts.seed),
+        size: opts.size as SizeName,
+        reset: true,
+        fingerprint: false,
+      });
+      seedMs = Math.round(performance.now() - started);
+      seededRows = summary.totalRows;
+    },
+  },
+);
+const info: ProviderInfo = {
+  origin: server.origin,
+  baseUrl: server.baseUrl,
+  tokenUrl: server.tokenUrl,
+  clientId: server.clientId,
+  clientSecret: server.clientSecret,
+  driver: server.handle.driver,
+  seedMs,
+  seededRows,
+};
+let stopProfile = async () => {};
+if (opts.cpuProfile) {
+  const file = opts.cpuProfile;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 500 });
+  await session.post("Profiler.start");
+  stopProfile = async () => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+announceReady(info, async () => {
+  await stopProfile();
+  await server.close();
+});

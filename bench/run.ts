@@ -1,0 +1,406 @@
+// `npm run bench`: req/s and p99 of the provider (child process, seeded demo district) on PGlite and Postgres for
+// `GET /users?limit=100` and a delta query, each against a ceiling measured in the same run: the same Hono stack
+// serving the same bytes precomputed. Medians of several bounded runs; 127.0.0.1 only.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { Command } from "commander";
+import { z } from "zod";
+import { redactUrl } from "../server/db/client.js";
+import type { CeilingInfo, CeilingRoute } from "./ceiling-process.js";
+import { type BenchChild, spawnChild } from "./child.js";
+import { LoadError, type LoadResult, runLoad } from "./load.js";
+import { processCpuMs } from "./process-cpu.js";
+import { type ProfileSummary, readProfile, renderProfile, summarizeProfile } from "./profile-summary.js";
+import type { ProviderInfo } from "./provider-process.js";
+import { type FigureRuns, type FigureSummary, renderTable, summarize } from "./report.js";
+import { openScratchDb, type ScratchDb } from "./scratch-db.js";
+import { formatSeedLoadBench, runSeedLoadBench, type SeedLoadBenchRow } from "./seed-load.js";
+
+type Backend = "pglite" | "postgres";
+
+const Options = z.object({
+  backend: z.enum(["pglite", "postgres", "both"]),
+  duration: z.coerce.number().int().min(1).max(60),
+  warmup: z.coerce.number().int().min(0).max(30),
+  connections: z.coerce.number().int().min(1).max(100),
+  runs: z.coerce.number().int().min(1).max(15),
+  json: z.string().min(1).optional(),
+  only: z.enum(["http", "seed", "all"]),
+  profile: z.string().min(1).optional(),
+  size: z.enum(["tiny", "demo", "district", "large"]),
+  figure: z.enum(["users", "delta", "all"]),
+  pageCache: z.enum(["on", "off", "both"]),
+  seedSizes: z
+    .string()
+    .transform((v) => v.split(",").map((x) => x.trim()))
+    .pipe(z.array(z.enum(["tiny", "demo", "district", "large"])).min(1))
+    .optional(),
+  enforceTarget: z.boolean().default(false),
+  /** Server for the Postgres backend; only the scratch database rosterlab_bench is created on it. */
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
+});
+type BenchOptions = z.output<typeof Options>;
+
+/** The ratio the issue asks of `/users?limit=100` on Postgres. */
+const USERS_TARGET = 0.5;
+/** Share of enrollments the delta query should return: the newest ~10 %. */
+const DELTA_SHARE = 0.1;
+
+/** A failure the bench explains itself: printed without a stack. */
+class BenchError extends Error {
+  override name = "BenchError";
+}
+
+const DEFAULT_PG_URL = "postgres://127.0.0.1:5432/test";
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Figure {
+  name: string;
+  /** Path and query relative to the OneRoster base URL. */
+  request: string;
+  target?: number;
+}
+
+interface Reference {
+  figure: Figure;
+  providerUrl: string;
+  route: CeilingRoute;
+  records: number;
+  totalCount: number | null;
+}
+
+async function fetchToken(info: ProviderInfo): Promise<string> {
+  const basic = Buffer.from(`${encodeURIComponent(info.clientId)}:${encodeURIComponent(info.clientSecret)}`).toString(
+    "base64",
+  );
+  const res = await fetch(info.tokenUrl, {
+    method: "POST",
+    headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+    body: "grant_type=client_credentials",
+  });
+  const body = (await res.json()) as { access_token?: string; error?: string };
+  if (res.status !== 200 || !body.access_token) {
+    throw new BenchError(`token endpoint answered ${res.status} ${body.error ?? ""}`);
+  }
+  return body.access_token;
+}
+
+async function getJson(
+  url: string,
+  token: string,
+): Promise<{ res: Response; text: string; json: Record<string, unknown> }> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  if (res.status !== 200) {
+    throw new BenchError(`GET ${url} answered ${res.status}: ${text.slice(0, 300)}`);
+  }
+  return { res, text, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+/** The delta figure's `filter`: dateLastModified after the stamp of the enrollment at the newest ~10 % mark. */
+async function deltaFigure(info: ProviderInfo, token: string): Promise<Figure> {
+  const first = await getJson(`${info.baseUrl}/enrollments?limit=1`, token);
+  const total = Number(first.res.headers.get("x-total-count") ?? Number.NaN);
+  if (!Number.isFinite(total) || total < 10) {
+    throw new BenchError(`the seeded provider reports ${total} enrollments; the delta figure needs a district`);
+  }
+  const offset = Math.floor(total * DELTA_SHARE);
+  const at = await getJson(
+    `${info.baseUrl}/enrollments?sort=dateLastModified&orderBy=desc&limit=1&offset=${offset}`,
+    token,
+  );
+  const row = (at.json.enrollments as { dateLastModified?: string }[] | undefined)?.[0];
+  if (!row?.dateLastModified) {
+    throw new BenchError("could not read a dateLastModified to build the delta filter");
+  }
+  const filter = encodeURIComponent(`dateLastModified>'${row.dateLastModified}'`);
+  return { name: "enrollments delta", request: `/enrollments?filter=${filter}&limit=1000` };
+}
+
+/** Fetches each figure once from the provider: the exact bytes and header shape the ceiling will replay. */
+async function takeReferences(info: ProviderInfo, token: string, figures: Figure[]): Promise<Reference[]> {
+  const refs: Reference[] = [];
+  for (const figure of figures) {
+    const providerUrl = `${info.baseUrl}${figure.request}`;
+    const { res, text, json } = await getJson(providerUrl, token);
+    const headers: Record<string, string> = {};
+    for (const name of ["content-type", "x-request-id", "x-total-count", "link"]) {
+      const value = res.headers.get(name);
+      if (value !== null) {
+        headers[name] = value;
+      }
+    }
+    const list = Object.values(json).find(Array.isArray) as unknown[] | undefined;
+    const totalHeader = res.headers.get("x-total-count");
+    refs.push({
+      figure,
+      providerUrl,
+      route: { path: new URL(providerUrl).pathname, status: 200, headers, body: text },
+      records: list?.length ?? 0,
+      totalCount: totalHeader === null ? null : Number(totalHeader),
+    });
+  }
+  return refs;
+}
+
+async function checkCeiling(origin: string, refs: Reference[]): Promise<void> {
+  for (const ref of refs) {
+    const res = await fetch(`${origin}${ref.route.path}`);
+    const text = await res.text();
+    if (res.status !== 200 || text !== ref.route.body) {
+      throw new BenchError(`the ceiling does not replay ${ref.figure.name} byte for byte (status ${res.status})`);
+    }
+  }
+}
+
+async function benchBackend(
+  backend: Backend,
+  options: BenchOptions,
+  profileDir: string | undefined,
+  pageCache: boolean,
+): Promise<FigureRuns[]> {
+  let scratch: ScratchDb | undefined;
+  let provider: BenchChild<ProviderInfo> | undefined;
+  let ceiling: BenchChild<CeilingInfo> | undefined;
+  try {
+    if (backend === "postgres") {
+      try {
+        scratch = await openScratchDb(options.databaseUrl);
+      } catch (error) {
+        throw new BenchError(
+          `cannot create the scratch database on ${redactUrl(options.databaseUrl)} (set BENCH_DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    log(`[${backend}] starting provider (page cache ${pageCache ? "on" : "off"}) and seeding the ${options.size} district...`);
+    provider = await spawnChild<ProviderInfo>({
+      script: "./provider-process.ts",
+      args: [
+        "--size",
+        options.size,
+        ...(scratch ? ["--database-url", scratch.url] : []),
+        ...(profileDir ? ["--cpu-profile", join(profileDir, `${backend}-provider.cpuprofile`)] : []),
+        ...(pageCache ? [] : ["--no-page-cache"]),
+      ],
+    });
+    const info = provider.info;
+    log(
+      `[${backend}] provider pid ${provider.pid} on ${info.origin}: ${info.seededRows} rows seeded in ${info.seedMs} ms`,
+    );
+    const token = await fetchToken(info);
+    const figures: Figure[] = [];
+    if (options.figure !== "delta") {
+      figures.push({
+        name: pageCache ? "users?limit=100" : "users?limit=100 (no page cache)",
+        request: "/users?limit=100",
+        ...(backend === "postgres" && pageCache ? { target: USERS_TARGET } : {}),
+      });
+    }
+    if (options.figure !== "users") {
+      const delta = await deltaFigure(info, token);
+      figures.push(pageCache ? delta : { ...delta, name: `${delta.name} (no page cache)` });
+    }
+    const refs = await takeReferences(info, token, figures);
+    ceiling = await spawnChild<CeilingInfo>({
+      script: "./ceiling-process.ts",
+      input: JSON.stringify(refs.map((r) => r.route)),
+    });
+    await checkCeiling(ceiling.info.origin, refs);
+    const auth = { authorization: `Bearer ${token}` };
+    const results = refs.map(
+      (ref): FigureRuns => ({
+        backend,
+        figure: ref.figure.name,
+        request: decodeURIComponent(ref.figure.request),
+        responseBytes: Buffer.byteLength(ref.route.body),
+        records: ref.records,
+        totalCount: ref.totalCount,
+        ...(ref.figure.target !== undefined ? { target: ref.figure.target } : {}),
+        provider: [],
+        ceiling: [],
+      }),
+    );
+    const ceilingOrigin = ceiling.info.origin;
+    const pids = { provider: provider.pid, ceiling: ceiling.pid };
+    const load = async (ref: Reference, which: "provider" | "ceiling", seconds: number): Promise<LoadResult> => {
+      const cpuBefore = processCpuMs(pids[which]);
+      const result = await runLoad({
+        url:
+          which === "provider"
+            ? ref.providerUrl
+            : `${ceilingOrigin}${ref.route.path}${new URL(ref.providerUrl).search}`,
+        durationSeconds: seconds,
+        connections: options.connections,
+        headers: auth,
+      });
+      const cpuAfter = processCpuMs(pids[which]);
+      if (cpuBefore !== null && cpuAfter !== null) {
+        result.cpuMsPerRequest = Number(((cpuAfter - cpuBefore) / result.totalRequests).toFixed(3));
+      }
+      return result;
+    };
+    if (options.warmup > 0) {
+      log(`[${backend}] warming up (${options.warmup} s per target)...`);
+      for (const ref of refs) {
+        await load(ref, "ceiling", options.warmup);
+        await load(ref, "provider", options.warmup);
+      }
+    }
+    for (let run = 0; run < options.runs; run++) {
+      for (const [i, ref] of refs.entries()) {
+        const target = results[i] as FigureRuns;
+        // Alternate which side goes first, so drift (thermal, GC, autovacuum) does not favour one side.
+        const order: ("provider" | "ceiling")[] = run % 2 === 0 ? ["ceiling", "provider"] : ["provider", "ceiling"];
+        for (const which of order) {
+          const result = await load(ref, which, options.duration);
+          target[which].push(result);
+        }
+        const p = target.provider.at(-1) as LoadResult;
+        const c = target.ceiling.at(-1) as LoadResult;
+        log(
+          `[${backend}] run ${run + 1}/${options.runs} ${ref.figure.name}: ${p.requestsPerSecond.toFixed(0)} req/s p99 ${p.p99Ms} ms` +
+            ` cpu ${p.cpuMsPerRequest ?? "?"} ms/req | ceiling ${c.requestsPerSecond.toFixed(0)} req/s p99 ${c.p99Ms} ms cpu ${c.cpuMsPerRequest ?? "?"} ms/req (load generator ${c.loadgenCpuMsPerRequest} ms/req) | ratio ${(p.requestsPerSecond / c.requestsPerSecond).toFixed(3)}`,
+        );
+      }
+    }
+    return results;
+  } finally {
+    await ceiling?.stop();
+    await provider?.stop();
+    await scratch?.drop();
+  }
+}
+
+/** The seed-load bench (bench/seed-load.ts): generator + loader rows/s against raw COPY, same backends. */
+function runSeedLoad(options: BenchOptions): Promise<SeedLoadBenchRow[]> {
+  return runSeedLoadBench({
+    postgresUrl: options.databaseUrl,
+    backends: options.backend === "both" ? ["postgres", "pglite"] : [options.backend],
+    ...(options.seedSizes ? { sizes: options.seedSizes } : {}),
+    log,
+  });
+}
+
+function profileSummaries(dir: string, backends: Backend[]): Record<string, ProfileSummary> {
+  const out: Record<string, ProfileSummary> = {};
+  for (const backend of backends) {
+    const file = join(dir, `${backend}-provider.cpuprofile`);
+    if (existsSync(file)) {
+      out[file] = summarizeProfile(readProfile(file), 20);
+    }
+  }
+  return out;
+}
+
+async function runBench(options: BenchOptions): Promise<number> {
+  const backends: Backend[] = options.backend === "both" ? ["pglite", "postgres"] : [options.backend];
+  const profileDir = options.profile ? resolve(options.profile) : undefined;
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+  }
+  const startedAt = new Date().toISOString();
+  const summaries: FigureSummary[] = [];
+  const raw: FigureRuns[] = [];
+  if (options.only !== "seed") {
+    for (const backend of backends) {
+      // With the page cache (as served) and without it (the query path itself, every request a cache miss).
+      for (const pageCache of options.pageCache === "both" ? [true, false] : [options.pageCache === "on"]) {
+        const runs = await benchBackend(backend, options, profileDir, pageCache);
+        raw.push(...runs);
+        summaries.push(...runs.map(summarize));
+      }
+    }
+  }
+  const seedLoad = options.only !== "http" ? await runSeedLoad(options) : undefined;
+  const profiles = profileDir ? profileSummaries(profileDir, backends) : undefined;
+  const report = {
+    startedAt,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      platform: process.platform,
+    },
+    options: { ...options, loadGenerator: "autocannon", pipelining: 1 },
+    figures: summaries,
+    raw,
+    ...(seedLoad !== undefined ? { seedLoad } : {}),
+    ...(profiles ? { profiles } : {}),
+  };
+  if (options.json === "-") {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    if (summaries.length > 0) {
+      process.stdout.write(
+        `\nmedians of ${options.runs} run(s), ${options.duration} s each, ${options.connections} connections; ratio = provider req/s ÷ ceiling req/s\n`,
+      );
+      process.stdout.write(`${renderTable(summaries)}\n`);
+    }
+    if (seedLoad !== undefined) {
+      process.stdout.write(
+        `\nseed load (rows/s against raw COPY of the same rows)\n${formatSeedLoadBench(seedLoad)}\n`,
+      );
+    }
+    if (profiles) {
+      for (const [name, summary] of Object.entries(profiles)) {
+        process.stdout.write(`\nprofile ${name}\n${renderProfile(summary)}\n`);
+      }
+    }
+    if (options.json) {
+      writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+      log(`wrote ${options.json}`);
+    }
+  }
+  const missed = summaries.filter((s) => s.meetsTarget === false);
+  for (const m of missed) {
+    log(`below target: ${m.backend} ${m.figure} ratio ${m.ratio} < ${m.target}`);
+  }
+  return options.enforceTarget && missed.length > 0 ? 3 : 0;
+}
+
+const program = new Command("bench")
+  .description(
+    "Measure the provider's req/s and p99 on PGlite and Postgres against a static-body ceiling served by the same stack. " +
+      "Postgres: BENCH_DATABASE_URL names the server (default postgres://127.0.0.1:5432/test); a scratch database rosterlab_bench is created and dropped there.",
+  )
+  .option("--backend <which>", "pglite | postgres | both", "both")
+  .option("--duration <seconds>", "seconds per measured run", "5")
+  .option("--warmup <seconds>", "seconds of unmeasured load per target before the runs", "2")
+  .option("--connections <n>", "concurrent connections", "10")
+  .option("--runs <n>", "runs per figure; medians are reported", "3")
+  .option("--json <file>", "also write machine-readable results to FILE ('-' prints only JSON on stdout)")
+  .option("--only <what>", "http | seed | all (seed: the generator + loader bench of bench/seed-load.ts)", "http")
+  .option("--seed-sizes <list>", "comma-separated presets for the seed-load bench (default: its own choice)")
+  .option(
+    "--profile <dir>",
+    "profile the provider child while it serves (not while it seeds), write DIR/<backend>-provider.cpuprofile and print where time went",
+  )
+  .option("--size <name>", "seed size preset of the provider's district", "demo")
+  .option("--figure <which>", "users | delta | all (one figure at a time keeps a --profile readable)", "all")
+  .option("--page-cache <mode>", "on | off | both: measure with the provider's page cache, without it (every request a miss), or both", "both")
+  .option("--enforce-target", "exit 3 when a figure misses its target ratio")
+  .action(async (flags: Record<string, unknown>) => {
+    // The only environment this entry point reads.
+    const parsed = Options.safeParse({ ...flags, databaseUrl: process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        log(`--${issue.path.join(".")}: ${issue.message}`);
+      }
+      process.exitCode = 2;
+      return;
+    }
+    try {
+      process.exitCode = await runBench(parsed.data);
+    } catch (error) {
+      log(
+        error instanceof LoadError || error instanceof BenchError
+          ? `bench failed: ${error.message}`
+          : `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      process.exitCode = 1;
+    }
+  });
+
+await program.parseAsync();

@@ -1,0 +1,126 @@
+// The one CLI: `rosterlab serve | seed | advance | conformance`. It wires the parts together (the server never
+// imports seed/ or conformance/, so serve's seeding and the district clock are injected from here).
+import { Command, Option } from "commander";
+import pc from "picocolors";
+import { registerConformanceCommand } from "../conformance/cli.js";
+import { readServerConfig } from "../server/config.js";
+import { isQuirkName, QUIRK_NAMES, type QuirkName } from "../server/faults/presets.js";
+import { startServer } from "../server/main.js";
+import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
+import { DEFAULT_CONFIG } from "../server/config.js";
+import { migrateDb } from "../server/db/migrate.js";
+import { openDb } from "../server/db/client.js";
+import { addGeneratorOptions, createDistrictClock, createProgressReporter, generatorOptionsFromFlags, seedDatabase } from "../seed/index.js";
+
+const program = new Command()
+  .name("rosterlab")
+  .description("OneRoster v1p1 proving ground: a mock SIS provider, a district generator and a conformance suite")
+  .showHelpAfterError();
+
+function fail(lines: string[]): never {
+  for (const line of lines) {
+    process.stderr.write(`${pc.red("error")} ${line}\n`);
+  }
+  process.exit(2);
+}
+
+const serve = program
+  .command("serve")
+  .description("serve a seeded district over OneRoster v1p1 (PGlite in memory unless DATABASE_URL is set)")
+  .option("--port <port>", "port to listen on (env PORT, default 8080)")
+  .option("--host <host>", "interface to bind (env HOST, default 127.0.0.1)")
+  .addOption(new Option("--quirk <name...>", "switch on deliberate defects for testing consumers").choices(QUIRK_NAMES))
+  .option("--no-seed-if-empty", "do not seed an empty database on start")
+  .option("--json", "print the connection details as one JSON line");
+addGeneratorOptions(serve);
+serve.action(async (flags: Record<string, unknown>) => {
+  const env = { ...process.env };
+  if (flags.port !== undefined) {
+    env.PORT = String(flags.port);
+  }
+  if (flags.host !== undefined) {
+    env.HOST = String(flags.host);
+  }
+  const { config, problems } = readServerConfig(env);
+  if (!config) {
+    fail(problems.map((p) => `bad environment: ${p}`));
+  }
+  const generator = generatorOptionsFromFlags(flags);
+  const quirks = new Set(((flags.quirk as string[] | undefined) ?? []).filter(isQuirkName) as QuirkName[]);
+  const json = flags.json === true;
+  const running = await startServer(config, {
+    quirks,
+    districtClock: (handle) => createDistrictClock(handle),
+    beforeListen: async (handle) => {
+      if (flags.seedIfEmpty === false) {
+        return;
+      }
+      const progress = createProgressReporter(process.stderr, json ? "silent" : "auto");
+      const summary = await seedDatabase(handle, { ...generator, ifEmpty: true }, progress.update).finally(() => progress.stop());
+      if (!json) {
+        process.stderr.write(formatSeedSummary(summary));
+      }
+    },
+  });
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ baseUrl: running.baseUrl, tokenUrl: running.tokenUrl, clientId: running.clientId, clientSecret: running.clientSecret, adminToken: running.adminToken, database: running.handle.label })}\n`,
+    );
+  } else {
+    const row = (k: string, v: string) => `  ${pc.dim(k.padEnd(14))} ${v}\n`;
+    process.stdout.write(
+      `\n${pc.bold("rosterlab")} OneRoster v1p1 provider is up (${running.handle.label})\n\n` +
+        row("base URL", pc.cyan(running.baseUrl)) +
+        row("token URL", pc.cyan(running.tokenUrl)) +
+        row("client id", running.clientId) +
+        row("client secret", running.clientSecret) +
+        row("admin token", running.adminToken) +
+        (quirks.size > 0 ? row("quirks", pc.yellow([...quirks].join(", "))) : "") +
+        `\n  try: curl -s -u '${running.clientId}:${running.clientSecret}' -d grant_type=client_credentials ${running.tokenUrl}\n\n`,
+    );
+  }
+  const stop = async () => {
+    await running.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+});
+
+registerSeedCommands(program, { migrateDb });
+
+// `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
+registerConformanceCommand(program, async () => {
+  const running = await startServer(
+    { ...DEFAULT_CONFIG, port: 0, logLevel: "error" },
+    { beforeListen: async (handle) => void (await seedDatabase(handle, { seed: 1, size: "tiny", fingerprint: false })) },
+  );
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000 - DEFAULT_CONFIG.tokenTtlSeconds * 1000);
+  return {
+    baseUrl: running.baseUrl,
+    tokenUrl: running.tokenUrl,
+    clientId: running.clientId,
+    clientSecret: running.clientSecret,
+    expiredToken: await running.mintToken(twoHoursAgo),
+    close: () => running.close(),
+  };
+});
+
+program
+  .command("migrate")
+  .description("apply the database migrations to DATABASE_URL (PGlite in memory when unset, which is only a dry run)")
+  .action(async () => {
+    const { config, problems } = readServerConfig();
+    if (!config) {
+      fail(problems.map((p) => `bad environment: ${p}`));
+    }
+    const handle = await openDb(config.databaseUrl);
+    try {
+      await migrateDb(handle);
+      process.stdout.write(`${pc.green("migrated")} ${handle.label}\n`);
+    } finally {
+      await handle.close();
+    }
+  });
+
+await program.parseAsync(process.argv);
