@@ -31,7 +31,13 @@ const program = new Command("provider-process")
   )
   .parse();
 
-const opts = program.opts<{ databaseUrl?: string; size: string; seed: string; cpuProfile?: string; pageCache: boolean }>();
+const opts = program.opts<{
+  databaseUrl?: string;
+  size: string;
+  seed: string;
+  cpuProfile?: string;
+  pageCache: boolean;
+}>();
 let seedMs = 0;
 let seededRows = 0;
 const server = await startServer(

@@ -174,7 +174,9 @@ async function benchBackend(
         );
       }
     }
-    log(`[${backend}] starting provider (page cache ${pageCache ? "on" : "off"}) and seeding the ${options.size} district...`);
+    log(
+      `[${backend}] starting provider (page cache ${pageCache ? "on" : "off"}) and seeding the ${options.size} district...`,
+    );
     provider = await spawnChild<ProviderInfo>({
       script: "./provider-process.ts",
       args: [
@@ -379,7 +381,11 @@ const program = new Command("bench")
   )
   .option("--size <name>", "seed size preset of the provider's district", "demo")
   .option("--figure <which>", "users | delta | all (one figure at a time keeps a --profile readable)", "all")
-  .option("--page-cache <mode>", "on | off | both: measure with the provider's page cache, without it (every request a miss), or both", "both")
+  .option(
+    "--page-cache <mode>",
+    "on | off | both: measure with the provider's page cache, without it (every request a miss), or both",
+    "both",
+  )
   .option("--enforce-target", "exit 3 when a figure misses its target ratio")
   .action(async (flags: Record<string, unknown>) => {
     // The only environment this entry point reads.

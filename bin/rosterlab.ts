@@ -3,14 +3,19 @@
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { registerConformanceCommand } from "../conformance/cli.js";
-import { readServerConfig } from "../server/config.js";
+import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
+import {
+  addGeneratorOptions,
+  createDistrictClock,
+  createProgressReporter,
+  generatorOptionsFromFlags,
+  seedDatabase,
+} from "../seed/index.js";
+import { DEFAULT_CONFIG, readServerConfig } from "../server/config.js";
+import { openDb } from "../server/db/client.js";
+import { migrateDb } from "../server/db/migrate.js";
 import { isQuirkName, QUIRK_NAMES, type QuirkName } from "../server/faults/presets.js";
 import { startServer } from "../server/main.js";
-import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
-import { DEFAULT_CONFIG } from "../server/config.js";
-import { migrateDb } from "../server/db/migrate.js";
-import { openDb } from "../server/db/client.js";
-import { addGeneratorOptions, createDistrictClock, createProgressReporter, generatorOptionsFromFlags, seedDatabase } from "../seed/index.js";
 
 const program = new Command()
   .name("rosterlab")
@@ -56,7 +61,9 @@ serve.action(async (flags: Record<string, unknown>) => {
         return;
       }
       const progress = createProgressReporter(process.stderr, json ? "silent" : "auto");
-      const summary = await seedDatabase(handle, { ...generator, ifEmpty: true }, progress.update).finally(() => progress.stop());
+      const summary = await seedDatabase(handle, { ...generator, ifEmpty: true }, progress.update).finally(() =>
+        progress.stop(),
+      );
       if (!json) {
         process.stderr.write(formatSeedSummary(summary));
       }
@@ -93,7 +100,9 @@ registerSeedCommands(program, { migrateDb });
 registerConformanceCommand(program, async () => {
   const running = await startServer(
     { ...DEFAULT_CONFIG, port: 0, logLevel: "error" },
-    { beforeListen: async (handle) => void (await seedDatabase(handle, { seed: 1, size: "tiny", fingerprint: false })) },
+    {
+      beforeListen: async (handle) => void (await seedDatabase(handle, { seed: 1, size: "tiny", fingerprint: false })),
+    },
   );
   const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000 - DEFAULT_CONFIG.tokenTtlSeconds * 1000);
   return {

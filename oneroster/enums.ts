@@ -35,13 +35,7 @@ export const GenderSchema = z.enum(["male", "female"]);
 export const ImportanceSchema = z.enum(["primary", "secondary"]);
 
 /** Result score status; the tokens contain spaces (digest §2.11). */
-export const ScoreStatusSchema = z.enum([
-  "exempt",
-  "fully graded",
-  "not submitted",
-  "partially graded",
-  "submitted",
-]);
+export const ScoreStatusSchema = z.enum(["exempt", "fully graded", "not submitted", "partially graded", "submitted"]);
 export type ScoreStatus = z.infer<typeof ScoreStatusSchema>;
 
 /** GUIDRef types (IMS 1.1 OpenAPI vocabulary, digest §2.3). */
@@ -66,5 +60,25 @@ export type GuidType = z.infer<typeof GuidTypeSchema>;
 
 /** CEDS grade codes (digest §2.1). */
 export const GRADE_CODES = [
-  "IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "PS", "UG", "Other",
+  "IT",
+  "PR",
+  "PK",
+  "TK",
+  "KG",
+  "01",
+  "02",
+  "03",
+  "04",
+  "05",
+  "06",
+  "07",
+  "08",
+  "09",
+  "10",
+  "11",
+  "12",
+  "13",
+  "PS",
+  "UG",
+  "Other",
 ] as const;

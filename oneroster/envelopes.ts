@@ -1,7 +1,5 @@
 // Collection and single-object envelopes (digest §2.12): `{users:[…]}` / `{user:{…}}`, with optional warnings.
 import { z } from "zod";
-import { StatusInfoSchema } from "./errors.js";
-import type { EntityName } from "./fields.js";
 import { AcademicSessionSchema } from "./entities/academic-session.js";
 import { CategorySchema } from "./entities/category.js";
 import { ClassSchema } from "./entities/class.js";
@@ -13,6 +11,8 @@ import { OrgSchema } from "./entities/org.js";
 import { ResourceSchema } from "./entities/resource.js";
 import { ResultSchema } from "./entities/result.js";
 import { UserSchema } from "./entities/user.js";
+import { StatusInfoSchema } from "./errors.js";
+import type { EntityName } from "./fields.js";
 
 /** The strict record schema of each entity, by name. */
 export const ENTITY_SCHEMAS: Record<EntityName, z.ZodObject> = {

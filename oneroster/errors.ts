@@ -33,7 +33,9 @@ export const StatusInfoSchema = z.object({
   imsx_messageRefIdentifier: z.string().optional(),
   imsx_CodeMinor: z
     .object({
-      imsx_codeMinorField: z.array(z.object({ imsx_codeMinorFieldName: z.string(), imsx_codeMinorFieldValue: z.string() })),
+      imsx_codeMinorField: z.array(
+        z.object({ imsx_codeMinorFieldName: z.string(), imsx_codeMinorFieldValue: z.string() }),
+      ),
     })
     .optional(),
 });
@@ -56,7 +58,9 @@ export function createStatusInfo(
     imsx_codeMinor: codeMinor,
     ...(description ? { imsx_description: description } : {}),
     ...(messageRef ? { imsx_messageRefIdentifier: messageRef } : {}),
-    imsx_CodeMinor: { imsx_codeMinorField: [{ imsx_codeMinorFieldName: "TargetEndSystem", imsx_codeMinorFieldValue: codeMinor }] },
+    imsx_CodeMinor: {
+      imsx_codeMinorField: [{ imsx_codeMinorFieldName: "TargetEndSystem", imsx_codeMinorFieldValue: codeMinor }],
+    },
   };
 }
 
@@ -65,7 +69,9 @@ export function createStatusInfo(
  * `statusInfoSet[]`, a bare `imsx_StatusInfo`, prefixed or bare keys, flat or structured codeMinor.
  * Tokens are normalised: lower case, spaces and underscores removed (`unknown object` ≡ `unknownobject`).
  */
-export function readStatusInfo(body: unknown): { codeMajor?: string; severity?: string; codeMinor?: string; description?: string }[] {
+export function readStatusInfo(
+  body: unknown,
+): { codeMajor?: string; severity?: string; codeMinor?: string; description?: string }[] {
   if (!body || typeof body !== "object") {
     return [];
   }
@@ -80,7 +86,9 @@ export function readStatusInfo(body: unknown): { codeMajor?: string; severity?: 
   const norm = (v: unknown) => (typeof v === "string" ? v.toLowerCase().replace(/[\s_]/g, "") : undefined);
   return entries.map((e) => {
     const r = (e ?? {}) as Record<string, unknown>;
-    const structured = r.imsx_CodeMinor as { imsx_codeMinorField?: { imsx_codeMinorFieldValue?: string }[] } | undefined;
+    const structured = r.imsx_CodeMinor as
+      | { imsx_codeMinorField?: { imsx_codeMinorFieldValue?: string }[] }
+      | undefined;
     const minor = r.imsx_codeMinor ?? r.codeMinor ?? structured?.imsx_codeMinorField?.[0]?.imsx_codeMinorFieldValue;
     const description = r.imsx_description ?? r.description;
     return {

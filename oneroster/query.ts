@@ -59,7 +59,10 @@ export function parseFilter(input: string): FilterExpression {
     pos += field.length;
     const operator = FILTER_OPERATORS.find((op) => input.startsWith(op, pos));
     if (!operator) {
-      throw new FilterSyntaxError(`expected one of ${FILTER_OPERATORS.join(" ")} after '${field}' at position ${pos}`, pos);
+      throw new FilterSyntaxError(
+        `expected one of ${FILTER_OPERATORS.join(" ")} after '${field}' at position ${pos}`,
+        pos,
+      );
     }
     pos += operator.length;
     if (input[pos] !== "'") {
@@ -92,7 +95,10 @@ export function parseFilter(input: string): FilterExpression {
     const raw = input.slice(valueStart, close);
     // A join in the wrong case or spacing would otherwise vanish into the value; say so instead.
     if (SLOPPY_JOIN_RE.test(raw)) {
-      throw new FilterSyntaxError("logical operators are ' AND ' or ' OR ': upper case, one space on each side", valueStart);
+      throw new FilterSyntaxError(
+        "logical operators are ' AND ' or ' OR ': upper case, one space on each side",
+        valueStart,
+      );
     }
     predicates.push({ field, operator, value: raw.replace(/''/g, "'") });
     pos = close + 1;

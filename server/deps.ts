@@ -1,11 +1,12 @@
 // AppDeps: everything createApp needs, passed in so tests bring their own db, clock and keys; and the
 // production factory that opens them from a ServerConfig.
+
+import type { TokenKeys } from "./auth/keys.js";
+import type { PageCache } from "./cache/page-cache.js";
 import type { ServerConfig } from "./config.js";
 import type { Db, Driver } from "./db/client.js";
-import type { TokenKeys } from "./auth/keys.js";
 import type { QuirkName } from "./faults/presets.js";
 import type { Logger } from "./log.js";
-import type { PageCache } from "./cache/page-cache.js";
 
 /** Wall-clock source; tests pass a frozen or stepping clock. */
 export interface Clock {

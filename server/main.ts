@@ -9,10 +9,10 @@ import { loadOrCreateKeys } from "./auth/keys.js";
 import { ensureClient } from "./auth/secrets.js";
 import { signAccessToken } from "./auth/sign.js";
 import { TOKEN_PATH } from "./auth/token-route.js";
+import { openPageCache } from "./cache/page-cache.js";
 import type { ServerConfig } from "./config.js";
 import { type DbHandle, openDb } from "./db/client.js";
 import { migrateDb } from "./db/migrate.js";
-import { openPageCache } from "./cache/page-cache.js";
 import { type DistrictClockPort, systemClock } from "./deps.js";
 import type { QuirkName } from "./faults/presets.js";
 import { createLogger } from "./log.js";
@@ -64,12 +64,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       ...(options.quirks ? { quirks: options.quirks } : {}),
       ...(options.districtClock ? { districtClock: options.districtClock(handle) } : {}),
     });
-    const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) =>
-        resolve({ server: s, port: info.port }),
-      );
-      s.once("error", reject);
-    });
+    const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
+      (resolve, reject) => {
+        const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) =>
+          resolve({ server: s, port: info.port }),
+        );
+        s.once("error", reject);
+      },
+    );
     const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const origin = config.publicUrl ?? `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${port}`;
     return {

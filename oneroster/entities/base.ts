@@ -1,6 +1,7 @@
 // Field descriptors shared by every entity (digest §2.2).
-import type { FieldKind } from "../fields.js";
+
 import { StatusSchema } from "../enums.js";
+import type { FieldKind } from "../fields.js";
 
 export const baseFields = {
   sourcedId: { kind: "id" },

@@ -16,7 +16,10 @@ export function adminTokenMatches(presented: string | undefined, expected: strin
 }
 
 const QuirksBody = z.object({ quirks: z.array(z.string()) });
-const AdvanceBody = z.object({ days: z.number().int().min(1).max(3650), churnRate: z.number().min(0).max(1).optional() });
+const AdvanceBody = z.object({
+  days: z.number().int().min(1).max(3650),
+  churnRate: z.number().min(0).max(1).optional(),
+});
 
 /** The clock's refusals (an error with a `code`) as status payloads; anything else stays an unexpected error. */
 function clockRefusal(error: unknown): ApiError | undefined {
@@ -48,9 +51,13 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
     const header = c.req.header("authorization") ?? "";
     const presented = /^Bearer (.+)$/i.exec(header)?.[1];
     if (!adminTokenMatches(presented, expected)) {
-      throw new ApiError("unauthorized", "admin credential missing or wrong: send Authorization: Bearer <admin token>", {
-        "WWW-Authenticate": 'Bearer realm="rosterlab-admin"',
-      });
+      throw new ApiError(
+        "unauthorized",
+        "admin credential missing or wrong: send Authorization: Bearer <admin token>",
+        {
+          "WWW-Authenticate": 'Bearer realm="rosterlab-admin"',
+        },
+      );
     }
     await next();
   });
@@ -86,12 +93,17 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
     }
     const parsed = AdvanceBody.safeParse(await jsonBody(await c.req.text()));
     if (!parsed.success) {
-      throw new ApiError("invalid_data", 'body must be {"days": N} with N a whole number from 1 to 3650 (and optionally "churnRate" from 0 to 1)');
+      throw new ApiError(
+        "invalid_data",
+        'body must be {"days": N} with N a whole number from 1 to 3650 (and optionally "churnRate" from 0 to 1)',
+      );
     }
     const { days, churnRate } = parsed.data;
-    const summary = await deps.districtClock.advance(days, churnRate === undefined ? {} : { churnRate }).catch((error: unknown) => {
-      throw clockRefusal(error) ?? error;
-    });
+    const summary = await deps.districtClock
+      .advance(days, churnRate === undefined ? {} : { churnRate })
+      .catch((error: unknown) => {
+        throw clockRefusal(error) ?? error;
+      });
     deps.pageCache.invalidate();
     return c.json(summary);
   });

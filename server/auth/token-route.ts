@@ -6,8 +6,8 @@ import { ALL_SCOPES } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { oauthClients } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
-import { signAccessToken } from "./sign.js";
 import { verifySecret } from "./secrets.js";
+import { signAccessToken } from "./sign.js";
 
 export const TOKEN_PATH = "/oauth/token";
 /** Token requests are a few hundred bytes; anything far larger is not one. */

@@ -3,7 +3,9 @@
 // (`<field>Id`, `<field>Ids`). Imported by server/ and seed/ only.
 import { sql } from "drizzle-orm";
 import {
+  bigserial,
   boolean,
+  customType,
   date,
   doublePrecision,
   index,
@@ -12,8 +14,6 @@ import {
   pgSchema,
   text,
   timestamp,
-  bigserial,
-  customType,
 } from "drizzle-orm/pg-core";
 
 export const provider = pgSchema("provider");
@@ -124,12 +124,7 @@ export const users = provider.table(
     grades: textArray(),
     password: text(),
   },
-  (t) => [
-    index().on(t.role),
-    index().using("gin", t.orgIds),
-    index().on(t.email),
-    index().on(t.dateLastModified),
-  ],
+  (t) => [index().on(t.role), index().using("gin", t.orgIds), index().on(t.email), index().on(t.dateLastModified)],
 );
 
 export const enrollments = provider.table(
@@ -144,12 +139,7 @@ export const enrollments = provider.table(
     beginDate: date({ mode: "string" }),
     endDate: date({ mode: "string" }),
   },
-  (t) => [
-    index().on(t.userId),
-    index().on(t.classId),
-    index().on(t.schoolId),
-    index().on(t.dateLastModified),
-  ],
+  (t) => [index().on(t.userId), index().on(t.classId), index().on(t.schoolId), index().on(t.dateLastModified)],
 );
 
 export const demographics = provider.table(

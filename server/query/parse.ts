@@ -58,7 +58,16 @@ export type QueryReader = (name: string) => string | undefined;
 
 export const DEFAULT_LIMIT = 100;
 const NON_NEGATIVE_INT = /^\d+$/;
-const SORTABLE: ReadonlySet<FieldKind["kind"]> = new Set(["id", "string", "enum", "date", "datetime", "number", "boolean", "ref"]);
+const SORTABLE: ReadonlySet<FieldKind["kind"]> = new Set([
+  "id",
+  "string",
+  "enum",
+  "date",
+  "datetime",
+  "number",
+  "boolean",
+  "ref",
+]);
 
 function parseCount(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) {
@@ -79,11 +88,19 @@ function parseCount(name: string, raw: string | undefined, fallback: number, min
 }
 
 /** `fields=` (digest §3.2): blank → 400; unknown names → warning and full records (digest §3.4). */
-export function parseFields(raw: string | undefined, entity: EntityDescriptor, opts: ParseOptions, warnings: StatusInfo[]): string[] | undefined {
+export function parseFields(
+  raw: string | undefined,
+  entity: EntityDescriptor,
+  opts: ParseOptions,
+  warnings: StatusInfo[],
+): string[] | undefined {
   if (raw === undefined) {
     return undefined;
   }
-  const names = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (names.length === 0) {
     throw new ApiError("invalid_blank_selection", "fields is present but blank; list field names or leave it out");
   }
@@ -100,7 +117,12 @@ export function parseFields(raw: string | undefined, entity: EntityDescriptor, o
 }
 
 /** Resolves one predicate against the entity's fields, typing its value; throws 400 invalid_filter_field. */
-function resolvePredicate(entity: EntityDescriptor, field: string, operator: FilterOperator, value: string): ResolvedPredicate | undefined {
+function resolvePredicate(
+  entity: EntityDescriptor,
+  field: string,
+  operator: FilterOperator,
+  value: string,
+): ResolvedPredicate | undefined {
   const [top, sub, extra] = field.split(".");
   const kind = top !== undefined ? entity.fields[top] : undefined;
   if (!top || !kind || extra !== undefined) {
@@ -134,7 +156,11 @@ function resolvePredicate(entity: EntityDescriptor, field: string, operator: Fil
       if (top === "userIds" && sub !== undefined && ["=", "!=", "~"].includes(operator)) {
         return { ...base, typed: value };
       }
-      return bad(sub === undefined ? "this field holds objects; filter on userIds.type or userIds.identifier" : `operator ${operator} does not apply here`);
+      return bad(
+        sub === undefined
+          ? "this field holds objects; filter on userIds.type or userIds.identifier"
+          : `operator ${operator} does not apply here`,
+      );
     case "date": {
       if (operator === "~") {
         bad("operator ~ does not apply to a date");
@@ -177,7 +203,11 @@ function resolvePredicate(entity: EntityDescriptor, field: string, operator: Fil
 }
 
 /** `filter=` (digest §3.1) → resolved predicates; unknown field or malformed → 400 invalid_filter_field. */
-export function parseFilterParam(raw: string | undefined, entity: EntityDescriptor, opts: ParseOptions): ResolvedFilter | undefined {
+export function parseFilterParam(
+  raw: string | undefined,
+  entity: EntityDescriptor,
+  opts: ParseOptions,
+): ResolvedFilter | undefined {
   if (raw === undefined) {
     return undefined;
   }
@@ -186,7 +216,10 @@ export function parseFilterParam(raw: string | undefined, entity: EntityDescript
     expr = parseFilter(raw);
   } catch (e) {
     if (e instanceof FilterSyntaxError) {
-      throw new ApiError("invalid_filter", `malformed filter: ${e.message}. Form: field<op>'value' with op one of = != > >= < <= ~, joined by ' AND ' or ' OR '`);
+      throw new ApiError(
+        "invalid_filter",
+        `malformed filter: ${e.message}. Form: field<op>'value' with op one of = != > >= < <= ~, joined by ' AND ' or ' OR '`,
+      );
     }
     throw e;
   }
@@ -254,7 +287,11 @@ export function parseCollectionQuery(read: QueryReader, entity: EntityDescriptor
 }
 
 /** Single-object reads take only `fields` (digest §4). */
-export function parseSingleQuery(read: QueryReader, entity: EntityDescriptor, opts: ParseOptions): { fields?: string[]; warnings: StatusInfo[] } {
+export function parseSingleQuery(
+  read: QueryReader,
+  entity: EntityDescriptor,
+  opts: ParseOptions,
+): { fields?: string[]; warnings: StatusInfo[] } {
   const warnings: StatusInfo[] = [];
   const fields = parseFields(read("fields"), entity, opts, warnings);
   return fields ? { fields, warnings } : { warnings };

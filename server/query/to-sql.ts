@@ -2,8 +2,8 @@
 // Strings compare and sort by code point (COLLATE "C") so every backend and every client agree on order.
 import { and, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import type { ResolvedFilter, ResolvedPredicate } from "./parse.js";
 import type { EntityTable } from "../repo/tables.js";
+import type { ResolvedFilter, ResolvedPredicate } from "./parse.js";
 
 type Expr = AnyPgColumn | SQL;
 
@@ -86,7 +86,12 @@ export function filterToSql(filter: ResolvedFilter, table: EntityTable): SQL {
 }
 
 /** Conditions every read of this table shares, plus the request's filter. */
-export function whereToSql(table: EntityTable, scope: SQL[], filter: ResolvedFilter | undefined, opts: { hideTombstones: boolean }): SQL | undefined {
+export function whereToSql(
+  table: EntityTable,
+  scope: SQL[],
+  filter: ResolvedFilter | undefined,
+  opts: { hideTombstones: boolean },
+): SQL | undefined {
   const parts: SQL[] = [...scope];
   // A gradebook DELETE hides the tombstone from ordinary reads; a delta read (filter on status or
   // dateLastModified) still sees it (digest §7.2, §8).
@@ -106,7 +111,11 @@ export function whereToSql(table: EntityTable, scope: SQL[], filter: ResolvedFil
  * ORDER BY for a sort field, always ending in sourcedId so paging never skips or repeats (digest §3.3).
  * Descending is the exact reverse of ascending (nulls last ascending, first descending).
  */
-export function orderToSql(table: EntityTable, sort: { field: string; direction: "asc" | "desc" } | undefined, textFields: ReadonlySet<string>): SQL[] {
+export function orderToSql(
+  table: EntityTable,
+  sort: { field: string; direction: "asc" | "desc" } | undefined,
+  textFields: ReadonlySet<string>,
+): SQL[] {
   const idOrder = sort?.direction === "desc" ? sql`${table.id} desc` : sql`${table.id} asc`;
   if (!sort || sort.field === "sourcedId") {
     return [idOrder];

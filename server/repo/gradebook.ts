@@ -27,34 +27,70 @@ async function lockExisting(tx: Tx, kind: GradebookKind, id: string): Promise<{ 
   return { created: rows.length === 0 || rows[0]?.deleted === true };
 }
 
-const refMissing = (what: string, id: string) => new ApiError("unprocessable", `${what} '${id}' does not exist; create it first or fix the reference`);
+const refMissing = (what: string, id: string) =>
+  new ApiError("unprocessable", `${what} '${id}' does not exist; create it first or fix the reference`);
 
-export async function upsertCategory(db: Db, id: string, input: CategoryInput, now: Date): Promise<{ created: boolean }> {
+export async function upsertCategory(
+  db: Db,
+  id: string,
+  input: CategoryInput,
+  now: Date,
+): Promise<{ created: boolean }> {
   return db.transaction(async (tx) => {
     const { created } = await lockExisting(tx, "category", id);
-    const values = { title: input.title, status: input.status ?? "active", metadata: input.metadata ?? null, dateLastModified: now, deleted: false };
-    await tx.insert(categories).values({ sourcedId: id, ...values }).onConflictDoUpdate({ target: categories.sourcedId, set: values });
+    const values = {
+      title: input.title,
+      status: input.status ?? "active",
+      metadata: input.metadata ?? null,
+      dateLastModified: now,
+      deleted: false,
+    };
+    await tx
+      .insert(categories)
+      .values({ sourcedId: id, ...values })
+      .onConflictDoUpdate({ target: categories.sourcedId, set: values });
     return { created };
   });
 }
 
-export async function upsertLineItem(db: Db, id: string, input: LineItemInput, now: Date): Promise<{ created: boolean }> {
+export async function upsertLineItem(
+  db: Db,
+  id: string,
+  input: LineItemInput,
+  now: Date,
+): Promise<{ created: boolean }> {
   return db.transaction(async (tx) => {
     const classId = input.class.sourcedId;
-    if (!(await hasRows(tx.select({ id: classes.sourcedId }).from(classes).where(eq(classes.sourcedId, classId)).limit(1)))) {
+    if (
+      !(await hasRows(
+        tx.select({ id: classes.sourcedId }).from(classes).where(eq(classes.sourcedId, classId)).limit(1),
+      ))
+    ) {
       throw refMissing("class", classId);
     }
     const categoryId = input.category?.sourcedId;
     if (
       categoryId !== undefined &&
-      !(await hasRows(tx.select({ id: categories.sourcedId }).from(categories).where(and(eq(categories.sourcedId, categoryId), eq(categories.deleted, false))).limit(1)))
+      !(await hasRows(
+        tx
+          .select({ id: categories.sourcedId })
+          .from(categories)
+          .where(and(eq(categories.sourcedId, categoryId), eq(categories.deleted, false)))
+          .limit(1),
+      ))
     ) {
       throw refMissing("category", categoryId);
     }
     const gradingPeriodId = input.gradingPeriod?.sourcedId;
     if (
       gradingPeriodId !== undefined &&
-      !(await hasRows(tx.select({ id: academicSessions.sourcedId }).from(academicSessions).where(eq(academicSessions.sourcedId, gradingPeriodId)).limit(1)))
+      !(await hasRows(
+        tx
+          .select({ id: academicSessions.sourcedId })
+          .from(academicSessions)
+          .where(eq(academicSessions.sourcedId, gradingPeriodId))
+          .limit(1),
+      ))
     ) {
       throw refMissing("gradingPeriod", gradingPeriodId);
     }
@@ -74,7 +110,10 @@ export async function upsertLineItem(db: Db, id: string, input: LineItemInput, n
       dateLastModified: now,
       deleted: false,
     };
-    await tx.insert(lineItems).values({ sourcedId: id, ...values }).onConflictDoUpdate({ target: lineItems.sourcedId, set: values });
+    await tx
+      .insert(lineItems)
+      .values({ sourcedId: id, ...values })
+      .onConflictDoUpdate({ target: lineItems.sourcedId, set: values });
     return { created };
   });
 }
@@ -83,7 +122,13 @@ export async function upsertResult(db: Db, id: string, input: ResultInput, now: 
   return db.transaction(async (tx) => {
     const lineItemId = input.lineItem.sourcedId;
     if (
-      !(await hasRows(tx.select({ id: lineItems.sourcedId }).from(lineItems).where(and(eq(lineItems.sourcedId, lineItemId), eq(lineItems.deleted, false))).limit(1)))
+      !(await hasRows(
+        tx
+          .select({ id: lineItems.sourcedId })
+          .from(lineItems)
+          .where(and(eq(lineItems.sourcedId, lineItemId), eq(lineItems.deleted, false)))
+          .limit(1),
+      ))
     ) {
       throw refMissing("lineItem", lineItemId);
     }
@@ -109,7 +154,10 @@ export async function upsertResult(db: Db, id: string, input: ResultInput, now: 
       dateLastModified: now,
       deleted: false,
     };
-    await tx.insert(results).values({ sourcedId: id, ...values }).onConflictDoUpdate({ target: results.sourcedId, set: values });
+    await tx
+      .insert(results)
+      .values({ sourcedId: id, ...values })
+      .onConflictDoUpdate({ target: results.sourcedId, set: values });
     return { created };
   });
 }
@@ -119,7 +167,13 @@ export async function upsertResult(db: Db, id: string, input: ResultInput, now: 
  * hidden from ordinary reads); `hard` removes the row. Cascades: a line item's results are deleted with it; a
  * category's line items lose their category reference. Returns false when there was nothing to delete.
  */
-export async function deleteGradebookObject(db: Db, kind: GradebookKind, id: string, now: Date, hard: boolean): Promise<boolean> {
+export async function deleteGradebookObject(
+  db: Db,
+  kind: GradebookKind,
+  id: string,
+  now: Date,
+  hard: boolean,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const table = TABLES[kind];
     const live = and(eq(table.sourcedId, id), eq(table.deleted, false));
@@ -151,6 +205,10 @@ export async function deleteGradebookObject(db: Db, kind: GradebookKind, id: str
 /** True when a live (not deleted) gradebook object exists. */
 export async function gradebookObjectExists(db: Db, kind: GradebookKind, id: string): Promise<boolean> {
   const table = TABLES[kind];
-  const rows = await db.select({ one: sql`1` }).from(table).where(and(eq(table.sourcedId, id), eq(table.deleted, false))).limit(1);
+  const rows = await db
+    .select({ one: sql`1` })
+    .from(table)
+    .where(and(eq(table.sourcedId, id), eq(table.deleted, false)))
+    .limit(1);
   return rows.length > 0;
 }

@@ -5,8 +5,8 @@ import { ENTITIES } from "../../oneroster/index.js";
 import type { Db } from "../db/client.js";
 import type { QuerySpec } from "../query/parse.js";
 import { orderToSql, whereToSql } from "../query/to-sql.js";
-import { ENTITY_TABLES, type EntityTable } from "./tables.js";
 import type { ParentCheck } from "./relations.js";
+import { ENTITY_TABLES, type EntityTable } from "./tables.js";
 
 export type Row = Record<string, unknown>;
 
@@ -17,7 +17,11 @@ const textFieldCache = new Map<EntityName, ReadonlySet<string>>();
 function textFields(entity: EntityName): ReadonlySet<string> {
   let set = textFieldCache.get(entity);
   if (!set) {
-    set = new Set(Object.entries(ENTITIES[entity].fields).filter(([, k]) => TEXT_KINDS.has(k.kind)).map(([f]) => f));
+    set = new Set(
+      Object.entries(ENTITIES[entity].fields)
+        .filter(([, k]) => TEXT_KINDS.has(k.kind))
+        .map(([f]) => f),
+    );
     textFieldCache.set(entity, set);
   }
   return set;
@@ -42,7 +46,12 @@ export interface ListOptions {
 }
 
 /** One page of a collection and the total after filtering (digest §4). */
-export async function listRecords(db: Db, entity: EntityName, spec: QuerySpec, opts: ListOptions): Promise<{ rows: Row[]; total: number }> {
+export async function listRecords(
+  db: Db,
+  entity: EntityName,
+  spec: QuerySpec,
+  opts: ListOptions,
+): Promise<{ rows: Row[]; total: number }> {
   const table = ENTITY_TABLES[entity];
   const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones });
   const order = orderToSql(table, opts.pageLocalSort ? undefined : spec.sort, textFields(entity));
@@ -59,7 +68,13 @@ export async function listRecords(db: Db, entity: EntityName, spec: QuerySpec, o
 }
 
 /** One record by sourcedId within a subset, or undefined; gradebook tombstones read as absent (digest §7.2). */
-export async function getRecord(db: Db, entity: EntityName, id: string, subset: Subset | undefined, hideTombstones: boolean): Promise<Row | undefined> {
+export async function getRecord(
+  db: Db,
+  entity: EntityName,
+  id: string,
+  subset: Subset | undefined,
+  hideTombstones: boolean,
+): Promise<Row | undefined> {
   const table = ENTITY_TABLES[entity];
   const where = whereToSql(table, [eq(table.id, id), ...subsetToSql(table, subset)], undefined, { hideTombstones });
   const rows = await db.select(table.columns).from(table.table).where(where).limit(1);
@@ -77,7 +92,11 @@ export async function findMissingParent(db: Db, parents: ParentCheck[]): Promise
     if (table.deleted) {
       conditions.push(sql`${table.deleted} = false`);
     }
-    const found = await db.select({ one: sql`1` }).from(table.table).where(and(...conditions)).limit(1);
+    const found = await db
+      .select({ one: sql`1` })
+      .from(table.table)
+      .where(and(...conditions))
+      .limit(1);
     if (found.length === 0) {
       return parent;
     }

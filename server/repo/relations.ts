@@ -28,9 +28,24 @@ const must = (params: Params, name: string): string => {
   return v;
 };
 
-const school = (id: string): ParentCheck => ({ entity: "org", id, label: "school", subset: { field: "type", value: "school" } });
-const klass = (id: string, extra?: SQL): ParentCheck => ({ entity: "class", id, label: "class", ...(extra ? { extra } : {}) });
-const term = (id: string): ParentCheck => ({ entity: "academicSession", id, label: "term", subset: { field: "type", value: "term" } });
+const school = (id: string): ParentCheck => ({
+  entity: "org",
+  id,
+  label: "school",
+  subset: { field: "type", value: "school" },
+});
+const klass = (id: string, extra?: SQL): ParentCheck => ({
+  entity: "class",
+  id,
+  label: "class",
+  ...(extra ? { extra } : {}),
+});
+const term = (id: string): ParentCheck => ({
+  entity: "academicSession",
+  id,
+  label: "term",
+  subset: { field: "type", value: "term" },
+});
 const userOf = (id: string, role?: "student" | "teacher"): ParentCheck => ({
   entity: "user",
   id,
@@ -57,10 +72,16 @@ function lineItemsOfClass(classId: string): SQL {
 const classInSchool = (schoolId: string) => sql`school_id = ${schoolId}`;
 
 export const RELATIONS: Record<string, (p: Params) => Relation> = {
-  getCoursesForSchool: (p) => ({ parents: [school(must(p, "schoolId"))], scope: [sql`${t.courses.orgId} = ${must(p, "schoolId")}`] }),
+  getCoursesForSchool: (p) => ({
+    parents: [school(must(p, "schoolId"))],
+    scope: [sql`${t.courses.orgId} = ${must(p, "schoolId")}`],
+  }),
   getEnrollmentsForClassInSchool: (p) => ({
     parents: [school(must(p, "schoolId")), klass(must(p, "classId"), classInSchool(must(p, "schoolId")))],
-    scope: [sql`${t.enrollments.classId} = ${must(p, "classId")}`, sql`${t.enrollments.schoolId} = ${must(p, "schoolId")}`],
+    scope: [
+      sql`${t.enrollments.classId} = ${must(p, "classId")}`,
+      sql`${t.enrollments.schoolId} = ${must(p, "schoolId")}`,
+    ],
   }),
   getStudentsForClassInSchool: (p) => ({
     parents: [school(must(p, "schoolId")), klass(must(p, "classId"), classInSchool(must(p, "schoolId")))],
@@ -70,49 +91,101 @@ export const RELATIONS: Record<string, (p: Params) => Relation> = {
     parents: [school(must(p, "schoolId")), klass(must(p, "classId"), classInSchool(must(p, "schoolId")))],
     scope: [enrolledUsers(must(p, "classId"), "teacher", must(p, "schoolId"))],
   }),
-  getEnrollmentsForSchool: (p) => ({ parents: [school(must(p, "schoolId"))], scope: [sql`${t.enrollments.schoolId} = ${must(p, "schoolId")}`] }),
-  getStudentsForSchool: (p) => ({ parents: [school(must(p, "schoolId"))], scope: [sql`${must(p, "schoolId")} = any(${t.users.orgIds})`] }),
-  getTeachersForSchool: (p) => ({ parents: [school(must(p, "schoolId"))], scope: [sql`${must(p, "schoolId")} = any(${t.users.orgIds})`] }),
+  getEnrollmentsForSchool: (p) => ({
+    parents: [school(must(p, "schoolId"))],
+    scope: [sql`${t.enrollments.schoolId} = ${must(p, "schoolId")}`],
+  }),
+  getStudentsForSchool: (p) => ({
+    parents: [school(must(p, "schoolId"))],
+    scope: [sql`${must(p, "schoolId")} = any(${t.users.orgIds})`],
+  }),
+  getTeachersForSchool: (p) => ({
+    parents: [school(must(p, "schoolId"))],
+    scope: [sql`${must(p, "schoolId")} = any(${t.users.orgIds})`],
+  }),
   // v1p1 sessions carry no org: a school's terms are the terms its classes are scheduled in.
   getTermsForSchool: (p) => ({
     parents: [school(must(p, "schoolId"))],
-    scope: [sql`${t.academicSessions.sourcedId} in (select unnest(c.term_ids) from ${t.classes} c where c.school_id = ${must(p, "schoolId")})`],
+    scope: [
+      sql`${t.academicSessions.sourcedId} in (select unnest(c.term_ids) from ${t.classes} c where c.school_id = ${must(p, "schoolId")})`,
+    ],
   }),
-  getClassesForTerm: (p) => ({ parents: [term(must(p, "termId"))], scope: [sql`${must(p, "termId")} = any(${t.classes.termIds})`] }),
-  getGradingPeriodsForTerm: (p) => ({ parents: [term(must(p, "termId"))], scope: [sql`${t.academicSessions.parentId} = ${must(p, "termId")}`] }),
+  getClassesForTerm: (p) => ({
+    parents: [term(must(p, "termId"))],
+    scope: [sql`${must(p, "termId")} = any(${t.classes.termIds})`],
+  }),
+  getGradingPeriodsForTerm: (p) => ({
+    parents: [term(must(p, "termId"))],
+    scope: [sql`${t.academicSessions.parentId} = ${must(p, "termId")}`],
+  }),
   getClassesForCourse: (p) => ({
     parents: [{ entity: "course", id: must(p, "courseId"), label: "course" }],
     scope: [sql`${t.classes.courseId} = ${must(p, "courseId")}`],
   }),
-  getClassesForStudent: (p) => ({ parents: [userOf(must(p, "studentId"), "student")], scope: [classesOfUser(must(p, "studentId"))] }),
-  getClassesForTeacher: (p) => ({ parents: [userOf(must(p, "teacherId"), "teacher")], scope: [classesOfUser(must(p, "teacherId"))] }),
-  getClassesForSchool: (p) => ({ parents: [school(must(p, "schoolId"))], scope: [sql`${t.classes.schoolId} = ${must(p, "schoolId")}`] }),
+  getClassesForStudent: (p) => ({
+    parents: [userOf(must(p, "studentId"), "student")],
+    scope: [classesOfUser(must(p, "studentId"))],
+  }),
+  getClassesForTeacher: (p) => ({
+    parents: [userOf(must(p, "teacherId"), "teacher")],
+    scope: [classesOfUser(must(p, "teacherId"))],
+  }),
+  getClassesForSchool: (p) => ({
+    parents: [school(must(p, "schoolId"))],
+    scope: [sql`${t.classes.schoolId} = ${must(p, "schoolId")}`],
+  }),
   getClassesForUser: (p) => ({ parents: [userOf(must(p, "userId"))], scope: [classesOfUser(must(p, "userId"))] }),
-  getStudentsForClass: (p) => ({ parents: [klass(must(p, "classId"))], scope: [enrolledUsers(must(p, "classId"), "student")] }),
-  getTeachersForClass: (p) => ({ parents: [klass(must(p, "classId"))], scope: [enrolledUsers(must(p, "classId"), "teacher")] }),
+  getStudentsForClass: (p) => ({
+    parents: [klass(must(p, "classId"))],
+    scope: [enrolledUsers(must(p, "classId"), "student")],
+  }),
+  getTeachersForClass: (p) => ({
+    parents: [klass(must(p, "classId"))],
+    scope: [enrolledUsers(must(p, "classId"), "teacher")],
+  }),
   getResourcesForCourse: (p) => ({
     parents: [{ entity: "course", id: must(p, "courseId"), label: "course" }],
-    scope: [sql`${t.resources.sourcedId} in (select unnest(c.resource_ids) from ${t.courses} c where c.sourced_id = ${must(p, "courseId")})`],
+    scope: [
+      sql`${t.resources.sourcedId} in (select unnest(c.resource_ids) from ${t.courses} c where c.sourced_id = ${must(p, "courseId")})`,
+    ],
   }),
   getResourcesForClass: (p) => ({
     parents: [klass(must(p, "classId"))],
-    scope: [sql`${t.resources.sourcedId} in (select unnest(c.resource_ids) from ${t.classes} c where c.sourced_id = ${must(p, "classId")})`],
+    scope: [
+      sql`${t.resources.sourcedId} in (select unnest(c.resource_ids) from ${t.classes} c where c.sourced_id = ${must(p, "classId")})`,
+    ],
   }),
-  getResultsForClass: (p) => ({ parents: [klass(must(p, "classId"))], scope: [sql`${t.results.lineItemId} in ${lineItemsOfClass(must(p, "classId"))}`] }),
-  getLineItemsForClass: (p) => ({ parents: [klass(must(p, "classId"))], scope: [sql`${t.lineItems.classId} = ${must(p, "classId")}`] }),
+  getResultsForClass: (p) => ({
+    parents: [klass(must(p, "classId"))],
+    scope: [sql`${t.results.lineItemId} in ${lineItemsOfClass(must(p, "classId"))}`],
+  }),
+  getLineItemsForClass: (p) => ({
+    parents: [klass(must(p, "classId"))],
+    scope: [sql`${t.lineItems.classId} = ${must(p, "classId")}`],
+  }),
   getResultsForLineItemForClass: (p) => ({
     parents: [
       klass(must(p, "classId")),
-      { entity: "lineItem", id: must(p, "lineItemId"), label: "lineItem in this class", extra: sql`class_id = ${must(p, "classId")}` },
+      {
+        entity: "lineItem",
+        id: must(p, "lineItemId"),
+        label: "lineItem in this class",
+        extra: sql`class_id = ${must(p, "classId")}`,
+      },
     ],
     scope: [sql`${t.results.lineItemId} = ${must(p, "lineItemId")}`],
   }),
   getResultsForStudentForClass: (p) => ({
     parents: [klass(must(p, "classId")), userOf(must(p, "studentId"), "student")],
-    scope: [sql`${t.results.studentId} = ${must(p, "studentId")}`, sql`${t.results.lineItemId} in ${lineItemsOfClass(must(p, "classId"))}`],
+    scope: [
+      sql`${t.results.studentId} = ${must(p, "studentId")}`,
+      sql`${t.results.lineItemId} in ${lineItemsOfClass(must(p, "classId"))}`,
+    ],
   }),
   getCategoriesForClass: (p) => ({
     parents: [klass(must(p, "classId"))],
-    scope: [sql`${t.categories.sourcedId} in (select li.category_id from ${t.lineItems} li where li.class_id = ${must(p, "classId")} and li.deleted = false)`],
+    scope: [
+      sql`${t.categories.sourcedId} in (select li.category_id from ${t.lineItems} li where li.class_id = ${must(p, "classId")} and li.deleted = false)`,
+    ],
   }),
 };

@@ -22,7 +22,12 @@ function childIds(table: typeof t.orgs | typeof t.academicSessions): SQL {
   return sql`array(select c.sourced_id from ${table} c where c.parent_id = ${table.sourcedId} order by c.sourced_id)`;
 }
 
-const base = (tbl: { sourcedId: AnyPgColumn; status: AnyPgColumn; dateLastModified: AnyPgColumn; metadata: AnyPgColumn }) => ({
+const base = (tbl: {
+  sourcedId: AnyPgColumn;
+  status: AnyPgColumn;
+  dateLastModified: AnyPgColumn;
+  metadata: AnyPgColumn;
+}) => ({
   sourcedId: tbl.sourcedId,
   status: tbl.status,
   dateLastModified: tbl.dateLastModified,

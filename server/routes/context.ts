@@ -1,8 +1,8 @@
 // Per-request helpers every OneRoster route shares: the absolute base URL, token and scope checks, the active quirks.
 import type { Context } from "hono";
+import { decodeJwt } from "jose";
 import { type Endpoint, ONEROSTER_BASE_PATH } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
-import { decodeJwt } from "jose";
 import { type AuthContext, requireScope, verifyBearer } from "../auth/require-token.js";
 import type { PageCache } from "../cache/page-cache.js";
 import type { AppDeps } from "../deps.js";
@@ -29,7 +29,11 @@ export function baseUrlOf(c: Context<AppEnv>, deps: AppDeps): string {
 }
 
 /** Verifies the bearer token and the endpoint's scope (401, then 403), and returns the quirks in force. */
-export async function authorize(c: Context<AppEnv>, deps: RouteDeps, endpoint: Endpoint): Promise<ReadonlySet<QuirkName>> {
+export async function authorize(
+  c: Context<AppEnv>,
+  deps: RouteDeps,
+  endpoint: Endpoint,
+): Promise<ReadonlySet<QuirkName>> {
   const quirks = await deps.quirkStore.active();
   const acceptExpired = quirks.has("accept-expired-tokens");
   const header = c.req.header("authorization");

@@ -2,17 +2,18 @@
 // call one repo verb, answer 201 on create, 200 on replace, 204 on delete.
 import type { Context } from "hono";
 import type { z } from "zod";
-import {
-  CategoryInputSchema,
-  type Endpoint,
-  LineItemInputSchema,
-  ResultInputSchema,
-} from "../../oneroster/index.js";
+import { CategoryInputSchema, type Endpoint, LineItemInputSchema, ResultInputSchema } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { ApiError } from "../errors.js";
-import { deleteGradebookObject, type GradebookKind, upsertCategory, upsertLineItem, upsertResult } from "../repo/gradebook.js";
-import { getRecord } from "../repo/records.js";
 import { presentRecord } from "../present/record.js";
+import {
+  deleteGradebookObject,
+  type GradebookKind,
+  upsertCategory,
+  upsertLineItem,
+  upsertResult,
+} from "../repo/gradebook.js";
+import { getRecord } from "../repo/records.js";
 import { authorize, baseUrlOf, type RouteDeps } from "./context.js";
 
 /** Largest PUT body accepted; a gradebook object is a few hundred bytes. */
@@ -66,7 +67,12 @@ async function readBody(c: Context<AppEnv>): Promise<unknown> {
 }
 
 /** Validates the object inside the envelope; the 400 names the bad field (digest §7.1). */
-function validate<T extends z.ZodType<{ sourcedId?: string | undefined }>>(schema: T, envelope: string, value: unknown, id: string): z.infer<T> {
+function validate<T extends z.ZodType<{ sourcedId?: string | undefined }>>(
+  schema: T,
+  envelope: string,
+  value: unknown,
+  id: string,
+): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new ApiError("invalid_data", describeIssues(envelope, parsed.error));
@@ -86,7 +92,10 @@ export function putHandler(deps: RouteDeps, endpoint: Endpoint) {
     const id = c.req.param("id") ?? "";
     const body = await readBody(c);
     if (!body || typeof body !== "object" || Array.isArray(body) || !(key in body)) {
-      throw new ApiError("invalid_data", `body must be an object with the key '${key}' (singular envelope, digest §7.1)`);
+      throw new ApiError(
+        "invalid_data",
+        `body must be an object with the key '${key}' (singular envelope, digest §7.1)`,
+      );
     }
     const value = (body as Record<string, unknown>)[key];
     const now = deps.clock.now();

@@ -4,12 +4,12 @@ import type { Context } from "hono";
 import { ENTITIES, type Endpoint } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { ApiError } from "../errors.js";
+import { presentRecord } from "../present/record.js";
 import { linkHeader } from "../query/paginate.js";
 import { parseCollectionQuery, parseSingleQuery } from "../query/parse.js";
 import { findMissingParent, getRecord, listRecords, type Row, subsetToSql } from "../repo/records.js";
 import { RELATIONS } from "../repo/relations.js";
 import { ENTITY_TABLES } from "../repo/tables.js";
-import { presentRecord } from "../present/record.js";
 import { authorize, baseUrlOf, originOf, pageKey, type RouteDeps } from "./context.js";
 
 /** Orders already-fetched rows: only for the `page-local-sort` quirk, which sorts each page on its own. */
@@ -72,7 +72,9 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
       headers.Link = link;
     }
     const envelope = quirks.has("wrong-envelope") ? "data" : endpoint.envelope;
-    const body = JSON.stringify(spec.warnings.length > 0 ? { [envelope]: records, statusInfoSet: spec.warnings } : { [envelope]: records });
+    const body = JSON.stringify(
+      spec.warnings.length > 0 ? { [envelope]: records, statusInfoSet: spec.warnings } : { [envelope]: records },
+    );
     deps.pageCache.set(key, generation, { status: 200, body, headers });
     return c.body(body, 200, headers);
   };
@@ -88,7 +90,10 @@ export function singleHandler(deps: RouteDeps, endpoint: Endpoint) {
       return c.body(hit.body, hit.status, hit.headers);
     }
     const generation = deps.pageCache.generation();
-    const { fields, warnings } = parseSingleQuery((n) => c.req.query(n), entity, { limitCap: deps.config.limitCap, quirks });
+    const { fields, warnings } = parseSingleQuery((n) => c.req.query(n), entity, {
+      limitCap: deps.config.limitCap,
+      quirks,
+    });
     const id = c.req.param("id") ?? "";
     const row = await getRecord(deps.db, endpoint.entity, id, endpoint.subset, quirks.has("no-tombstones"));
     if (!row) {
@@ -96,7 +101,9 @@ export function singleHandler(deps: RouteDeps, endpoint: Endpoint) {
       throw new ApiError("not_found", `no ${what} with sourcedId '${id}'`);
     }
     const record = presentRecord(endpoint.entity, row, baseUrlOf(c, deps), fields);
-    const body = JSON.stringify(warnings.length > 0 ? { [endpoint.envelope]: record, statusInfoSet: warnings } : { [endpoint.envelope]: record });
+    const body = JSON.stringify(
+      warnings.length > 0 ? { [endpoint.envelope]: record, statusInfoSet: warnings } : { [endpoint.envelope]: record },
+    );
     const headers = { "Content-Type": "application/json" };
     deps.pageCache.set(key, generation, { status: 200, body, headers });
     return c.body(body, 200, headers);

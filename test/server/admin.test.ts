@@ -48,12 +48,12 @@ describeEachDb("admin API", (kind) => {
     const changed = res.body.changed as Record<string, number>;
     expect(changed.enrollments).toBeGreaterThan(0);
     const delta = await sp.api(`/enrollments?filter=${enc(`dateLastModified>'${before}'`)}&limit=10000`);
-    expect(delta.body.enrollments).toHaveLength(changed.enrollments);
+    expect(delta.body.enrollments).toHaveLength(changed.enrollments ?? -1);
     for (const e of delta.body.enrollments) {
       expect(e.dateLastModified > before).toBe(true);
     }
     const users = await sp.api(`/users?filter=${enc(`dateLastModified>'${before}'`)}&limit=10000`);
-    expect(users.body.users).toHaveLength(changed.users);
+    expect(users.body.users).toHaveLength(changed.users ?? -1);
     const all = await sp.api("/enrollments?limit=10000");
     expect(all.text).not.toBe(cachedBefore.text); // the cached page was dropped
     if ((res.body.events.withdrawals ?? 0) > 0) {
@@ -75,13 +75,24 @@ describe("admin API without a credential or a clock", () => {
     const db = await openTestDb("pglite");
     const off = await startProvider(db.handle);
     const on = await startProvider(db.handle, { config: { adminToken: ADMIN } });
-    const unseeded = await startProvider(db.handle, { config: { adminToken: ADMIN }, districtClock: createDistrictClock(db.handle) });
+    const unseeded = await startProvider(db.handle, {
+      config: { adminToken: ADMIN },
+      districtClock: createDistrictClock(db.handle),
+    });
     try {
       const disabled = await fetch(`${off.origin}/admin/quirks`, { headers: { authorization: `Bearer ${ADMIN}` } });
       expect(disabled.status).toBe(403);
-      const noClock = await fetch(`${on.origin}/admin/clock/advance`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}` }, body: '{"days":1}' });
+      const noClock = await fetch(`${on.origin}/admin/clock/advance`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body: '{"days":1}',
+      });
       expect(noClock.status).toBe(404);
-      const empty = await fetch(`${unseeded.origin}/admin/clock/advance`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}` }, body: '{"days":1}' });
+      const empty = await fetch(`${unseeded.origin}/admin/clock/advance`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body: '{"days":1}',
+      });
       expect(empty.status).toBe(409);
       expect(readStatusInfo(await empty.json())[0]?.description).toBeTruthy();
     } finally {

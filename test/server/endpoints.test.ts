@@ -2,7 +2,15 @@
 // envelope key, array vs object, every record valid against the oneroster/ schemas, subset rules, 401 without a
 // token, 403 without the scope, 404 for unknown ids and unknown parents (digest §1, §2, §5, §6.2).
 import { expect, it } from "vitest";
-import { ALL_SCOPES, ENDPOINTS, type Endpoint, ENTITY_SCHEMAS, endpointById, fillPath, readStatusInfo } from "../../oneroster/index.js";
+import {
+  ALL_SCOPES,
+  ENDPOINTS,
+  ENTITY_SCHEMAS,
+  type Endpoint,
+  endpointById,
+  fillPath,
+  readStatusInfo,
+} from "../../oneroster/index.js";
 import { describeEachDb } from "../support/each-db.js";
 import { useSeededProvider } from "../support/seeded-provider.js";
 
@@ -14,14 +22,19 @@ describeEachDb("every operation of the endpoint table", (kind) => {
   /** Ids of the first `limit` records of an operation, given its own path values. */
   async function idsOf(operationId: string, values: Record<string, string>, limit = 25): Promise<string[]> {
     const op = endpointById(operationId);
-    const res = await sp.api(`${fillPath(op.path, values)}?limit=${limit}&filter=${encodeURIComponent("status='active'")}`);
+    const res = await sp.api(
+      `${fillPath(op.path, values)}?limit=${limit}&filter=${encodeURIComponent("status='active'")}`,
+    );
     expect(res.status, `${operationId} ${res.text.slice(0, 200)}`).toBe(200);
     return (res.body[op.envelope] as { sourcedId: string }[]).map((r) => r.sourcedId);
   }
 
   /** Path values for an endpoint, preferring ones under which its collection is not empty. */
   async function resolveParams(endpoint: Endpoint): Promise<Record<string, string>> {
-    const search = async (index: number, values: Record<string, string>): Promise<Record<string, string> | undefined> => {
+    const search = async (
+      index: number,
+      values: Record<string, string>,
+    ): Promise<Record<string, string> | undefined> => {
       const param = endpoint.params[index];
       if (!param) {
         if (endpoint.kind !== "collection") {
@@ -59,45 +72,59 @@ describeEachDb("every operation of the endpoint table", (kind) => {
     expect(ENDPOINTS.filter((e) => e.service === "gradebook" && !e.extension)).toHaveLength(16);
   });
 
-  it.each(reads.map((e) => [e.operationId, e] as const))("%s answers with its envelope and valid records", async (_, endpoint) => {
-    const values = await resolveParams(endpoint);
-    const path = fillPath(endpoint.path, values);
-    const res = await sp.api(endpoint.kind === "collection" ? `${path}?limit=20` : path);
-    expect(res.status, res.text.slice(0, 300)).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(Object.keys(res.body)).toEqual([endpoint.envelope]);
-    const schema = ENTITY_SCHEMAS[endpoint.entity];
-    const records: Record<string, unknown>[] = endpoint.kind === "collection" ? res.body[endpoint.envelope] : [res.body[endpoint.envelope]];
-    if (endpoint.kind === "collection") {
-      expect(Array.isArray(res.body[endpoint.envelope])).toBe(true);
-      expect(Number(res.headers.get("x-total-count"))).toBeGreaterThanOrEqual(records.length);
-      if (endpoint.params.length === 0) {
-        expect(records.length, `${endpoint.operationId} should not be empty in tiny`).toBeGreaterThan(0);
+  it.each(reads.map((e) => [e.operationId, e] as const))(
+    "%s answers with its envelope and valid records",
+    async (_, endpoint) => {
+      const values = await resolveParams(endpoint);
+      const path = fillPath(endpoint.path, values);
+      const res = await sp.api(endpoint.kind === "collection" ? `${path}?limit=20` : path);
+      expect(res.status, res.text.slice(0, 300)).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(Object.keys(res.body)).toEqual([endpoint.envelope]);
+      const schema = ENTITY_SCHEMAS[endpoint.entity];
+      const records: Record<string, unknown>[] =
+        endpoint.kind === "collection" ? res.body[endpoint.envelope] : [res.body[endpoint.envelope]];
+      if (endpoint.kind === "collection") {
+        expect(Array.isArray(res.body[endpoint.envelope])).toBe(true);
+        expect(Number(res.headers.get("x-total-count"))).toBeGreaterThanOrEqual(records.length);
+        if (endpoint.params.length === 0) {
+          expect(records.length, `${endpoint.operationId} should not be empty in tiny`).toBeGreaterThan(0);
+        }
+      } else {
+        expect(records[0]?.sourcedId).toBe(values.id);
       }
-    } else {
-      expect(records[0]?.sourcedId).toBe(values.id);
-    }
-    for (const record of records) {
-      const parsed = schema.safeParse(record);
-      expect(parsed.success, `${endpoint.operationId} ${JSON.stringify(record).slice(0, 300)} ${parsed.error?.message ?? ""}`).toBe(true);
-      if (endpoint.subset) {
-        expect(record[endpoint.subset.field]).toBe(endpoint.subset.value);
+      for (const record of records) {
+        const parsed = schema.safeParse(record);
+        expect(
+          parsed.success,
+          `${endpoint.operationId} ${JSON.stringify(record).slice(0, 300)} ${parsed.error?.message ?? ""}`,
+        ).toBe(true);
+        if (endpoint.subset) {
+          expect(record[endpoint.subset.field]).toBe(endpoint.subset.value);
+        }
       }
-    }
-  });
+    },
+  );
 
-  it.each(reads.map((e) => [e.operationId, e] as const))("%s needs a token (401) and its scope (403)", async (_, endpoint) => {
-    const path = fillPath(endpoint.path, Object.fromEntries(endpoint.params.map((p) => [p.name, "x"])));
-    const anonymous = await sp.api(path, { token: null });
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get("www-authenticate")).toMatch(/^Bearer/);
-    expect(readStatusInfo(anonymous.body)[0]).toMatchObject({ codeMajor: "failure", severity: "error", codeMinor: "unauthorisedrequest" });
-    const other = ALL_SCOPES.find((s) => !endpoint.scopes.includes(s)) ?? "";
-    const narrow = await sp.provider.token([other]);
-    const forbidden = await sp.api(path, { token: narrow });
-    expect(forbidden.status).toBe(403);
-    expect(readStatusInfo(forbidden.body)[0]?.codeMinor).toBe("forbidden");
-  });
+  it.each(reads.map((e) => [e.operationId, e] as const))(
+    "%s needs a token (401) and its scope (403)",
+    async (_, endpoint) => {
+      const path = fillPath(endpoint.path, Object.fromEntries(endpoint.params.map((p) => [p.name, "x"])));
+      const anonymous = await sp.api(path, { token: null });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      expect(readStatusInfo(anonymous.body)[0]).toMatchObject({
+        codeMajor: "failure",
+        severity: "error",
+        codeMinor: "unauthorisedrequest",
+      });
+      const other = ALL_SCOPES.find((s) => !endpoint.scopes.includes(s)) ?? "";
+      const narrow = await sp.provider.token([other]);
+      const forbidden = await sp.api(path, { token: narrow });
+      expect(forbidden.status).toBe(403);
+      expect(readStatusInfo(forbidden.body)[0]?.codeMinor).toBe("forbidden");
+    },
+  );
 
   it.each(reads.filter((e) => e.params.length > 0).map((e) => [e.operationId, e] as const))(
     "%s answers 404 unknownobject for an unknown id or parent",
@@ -118,9 +145,25 @@ describeEachDb("every operation of the endpoint table", (kind) => {
     const bodies: Record<string, unknown> = {
       putCategory: { category: { title: "Walk category" } },
       putLineItem: {
-        lineItem: { title: "Walk", assignDate: "2026-09-01T00:00:00Z", dueDate: "2026-09-08T00:00:00Z", class: { sourcedId: classId }, category: { sourcedId: "walk-cat" }, resultValueMin: 0, resultValueMax: 10 },
+        lineItem: {
+          title: "Walk",
+          assignDate: "2026-09-01T00:00:00Z",
+          dueDate: "2026-09-08T00:00:00Z",
+          class: { sourcedId: classId },
+          category: { sourcedId: "walk-cat" },
+          resultValueMin: 0,
+          resultValueMax: 10,
+        },
       },
-      putResult: { result: { lineItem: { sourcedId: "walk-li" }, student: { sourcedId: studentId }, scoreStatus: "fully graded", score: 9, scoreDate: "2026-09-09" } },
+      putResult: {
+        result: {
+          lineItem: { sourcedId: "walk-li" },
+          student: { sourcedId: studentId },
+          scoreStatus: "fully graded",
+          score: 9,
+          scoreDate: "2026-09-09",
+        },
+      },
     };
     const ids: Record<string, string> = { putCategory: "walk-cat", putLineItem: "walk-li", putResult: "walk-res" };
     for (const op of ["putCategory", "putLineItem", "putResult"]) {

@@ -13,16 +13,27 @@ it("turns an unexpected exception into a generic 500 payload plus one log line w
   try {
     const token = await provider.token();
     await db.handle.close(); // the database goes away under a running server
-    const res = await fetch(`${provider.baseUrl}/users`, { headers: { authorization: `Bearer ${token}`, "x-request-id": "req-500" } });
+    const res = await fetch(`${provider.baseUrl}/users`, {
+      headers: { authorization: `Bearer ${token}`, "x-request-id": "req-500" },
+    });
     expect(res.status).toBe(500);
     const body = await res.json();
-    expect(readStatusInfo(body)[0]).toMatchObject({ codeMajor: "failure", severity: "error", codeMinor: "internalservererror" });
+    expect(readStatusInfo(body)[0]).toMatchObject({
+      codeMajor: "failure",
+      severity: "error",
+      codeMinor: "internalservererror",
+    });
     const text = JSON.stringify(body);
     expect(text).toContain("req-500");
     expect(text).not.toMatch(/\.ts:\d+|at [A-Za-z]+ \(|PGlite|closed/i);
     expect(lines).toHaveLength(1);
     const logged = JSON.parse(lines[0] ?? "{}");
-    expect(logged).toMatchObject({ level: "error", requestId: "req-500", method: "GET", path: "/ims/oneroster/v1p1/users" });
+    expect(logged).toMatchObject({
+      level: "error",
+      requestId: "req-500",
+      method: "GET",
+      path: "/ims/oneroster/v1p1/users",
+    });
     expect(logged.error).toBeTruthy();
     expect(lines[0]).not.toContain(token);
   } finally {

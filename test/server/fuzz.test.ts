@@ -18,14 +18,73 @@ function rng(seed: number): () => number {
 }
 
 const HOSTILE = [
-  "", " ", "'", "''", "%", "%zz", "%00", "%2F", "\\", "\u0000", "😀", "Ø", "null", "undefined", "NaN", "-0", "1e309",
-  "99999999999999999999999", "0x10", "' OR '1'='1", "'; drop table provider.users; --", "$1", "::text", "a".repeat(3000),
-  "status='active'", "status='active' AND role='student'", "role='x' OR role='y' AND a='b'", "dateLastModified>'2026-01-01'",
-  "dateLastModified>'2026-13-45'", "dateLastModified>'0000-00-00T00:00:00Z'", "score>'abc'", "orgs.sourcedId='x'", "a.b.c='d'",
-  "sourcedId~'%'", "givenName~'\\'", "metadata='x'", "userIds.identifier~'_'", "enabledUser='TRUE'", "sort", "asc", "desc",
-  "sourcedId", "familyName", "dateLastModified", ",,,", "sourcedId,,givenName", "children", "terms", "[]", "{}",
+  "",
+  " ",
+  "'",
+  "''",
+  "%",
+  "%zz",
+  "%00",
+  "%2F",
+  "\\",
+  "\u0000",
+  "😀",
+  "Ø",
+  "null",
+  "undefined",
+  "NaN",
+  "-0",
+  "1e309",
+  "99999999999999999999999",
+  "0x10",
+  "' OR '1'='1",
+  "'; drop table provider.users; --",
+  "$1",
+  "::text",
+  "a".repeat(3000),
+  "status='active'",
+  "status='active' AND role='student'",
+  "role='x' OR role='y' AND a='b'",
+  "dateLastModified>'2026-01-01'",
+  "dateLastModified>'2026-13-45'",
+  "dateLastModified>'0000-00-00T00:00:00Z'",
+  "score>'abc'",
+  "orgs.sourcedId='x'",
+  "a.b.c='d'",
+  "sourcedId~'%'",
+  "givenName~'\\'",
+  "metadata='x'",
+  "userIds.identifier~'_'",
+  "enabledUser='TRUE'",
+  "sort",
+  "asc",
+  "desc",
+  "sourcedId",
+  "familyName",
+  "dateLastModified",
+  ",,,",
+  "sourcedId,,givenName",
+  "children",
+  "terms",
+  "[]",
+  "{}",
 ];
-const NAMES = ["limit", "offset", "sort", "orderBy", "filter", "fields", "limit", "filter", "x", "LIMIT", "filter[]", "", "%", "fields"];
+const NAMES = [
+  "limit",
+  "offset",
+  "sort",
+  "orderBy",
+  "filter",
+  "fields",
+  "limit",
+  "filter",
+  "x",
+  "LIMIT",
+  "filter[]",
+  "",
+  "%",
+  "fields",
+];
 
 function pick<T>(r: () => number, list: readonly T[]): T {
   return list[Math.floor(r() * list.length)] as T;
@@ -39,7 +98,9 @@ function queryString(r: () => number): string {
     const name = pick(r, NAMES);
     const value = r() < 0.3 ? String(Math.floor(r() * 20000) - 100) : pick(r, HOSTILE);
     const raw = r() < 0.25;
-    parts.push(`${raw ? name : encodeURIComponent(name)}=${raw ? value.replace(/[#&\s]/g, "") : encodeURIComponent(value)}`);
+    parts.push(
+      `${raw ? name : encodeURIComponent(name)}=${raw ? value.replace(/[#&\s]/g, "") : encodeURIComponent(value)}`,
+    );
   }
   return parts.join("&");
 }
@@ -61,8 +122,14 @@ describeEachDb("fuzzed query strings", (kind) => {
       const endpoint = pick(r, ENDPOINTS);
       const method = r() < 0.9 ? endpoint.method : pick(r, ["GET", "PUT", "DELETE", "PATCH", "POST"]);
       const url = `${sp.provider.baseUrl}${pathFor(r, endpoint.path)}?${queryString(r)}`;
-      const body = method === "PUT" ? pick(r, ['{"category":{"title":"f"}}', "{", "[]", '{"lineItem":null}', '{"result":{"score":"x"}}', ""]) : undefined;
-      const res = await sp.api(url, { method, ...(body !== undefined ? { body, headers: { "content-type": "application/json" } } : {}) });
+      const body =
+        method === "PUT"
+          ? pick(r, ['{"category":{"title":"f"}}', "{", "[]", '{"lineItem":null}', '{"result":{"score":"x"}}', ""])
+          : undefined;
+      const res = await sp.api(url, {
+        method,
+        ...(body !== undefined ? { body, headers: { "content-type": "application/json" } } : {}),
+      });
       if (res.status >= 500) {
         failures.push(`${method} ${url.slice(0, 200)} → ${res.status} ${res.text.slice(0, 200)}`);
         continue;
@@ -70,7 +137,8 @@ describeEachDb("fuzzed query strings", (kind) => {
       if (res.status === 204 || (method === "DELETE" && res.status === 200)) {
         continue;
       }
-      const ok = res.body !== undefined && (res.body[endpoint.envelope] !== undefined || readStatusInfo(res.body).length > 0);
+      const ok =
+        res.body !== undefined && (res.body[endpoint.envelope] !== undefined || readStatusInfo(res.body).length > 0);
       if (!ok) {
         failures.push(`${method} ${url.slice(0, 200)} → ${res.status} unreadable body ${res.text.slice(0, 120)}`);
       }

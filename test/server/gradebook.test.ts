@@ -2,7 +2,7 @@
 // 400 naming the bad field, 422 for references that do not exist, DELETE 204 with a tombstone that only delta
 // reads see, cascades, and transactional behaviour.
 import { beforeAll, describe, expect, it } from "vitest";
-import { LineItemSchema, readStatusInfo, ResultSchema, SCOPES } from "../../oneroster/index.js";
+import { LineItemSchema, ResultSchema, readStatusInfo, SCOPES } from "../../oneroster/index.js";
 import { describeEachDb } from "../support/each-db.js";
 import { useSeededProvider } from "../support/seeded-provider.js";
 
@@ -15,7 +15,9 @@ describeEachDb("gradebook writes", (kind) => {
   let gradingPeriodId = "";
 
   beforeAll(async () => {
-    const classes = (await sp.api(`/classes?filter=${encodeURIComponent("classType='scheduled' AND status='active'")}&limit=50`)).body.classes;
+    const classes = (
+      await sp.api(`/classes?filter=${encodeURIComponent("classType='scheduled' AND status='active'")}&limit=50`)
+    ).body.classes;
     for (const c of classes) {
       const students = (await sp.api(`/classes/${c.sourcedId}/students?limit=1`)).body.users;
       if (students.length > 0 && !classId) {
@@ -43,7 +45,14 @@ describeEachDb("gradebook writes", (kind) => {
     },
   });
   const result = (lineItemId: string, over: Record<string, unknown> = {}) => ({
-    result: { lineItem: { sourcedId: lineItemId }, student: { sourcedId: studentId }, scoreStatus: "fully graded", score: 88.5, scoreDate: "2026-09-11", ...over },
+    result: {
+      lineItem: { sourcedId: lineItemId },
+      student: { sourcedId: studentId },
+      scoreStatus: "fully graded",
+      score: 88.5,
+      scoreDate: "2026-09-11",
+      ...over,
+    },
   });
 
   describe("PUT (digest §7.1)", () => {
@@ -51,18 +60,36 @@ describeEachDb("gradebook writes", (kind) => {
       const created = await sp.api("/lineItems/t-li-1", { method: "PUT", body: lineItem() });
       expect(created.status).toBe(201);
       expect(LineItemSchema.omit({ category: true }).safeParse(created.body.lineItem).success).toBe(true);
-      const replaced = await sp.api("/lineItems/t-li-1", { method: "PUT", body: lineItem({ title: "Essay 1 (revised)", resultValueMax: 50 }) });
+      const replaced = await sp.api("/lineItems/t-li-1", {
+        method: "PUT",
+        body: lineItem({ title: "Essay 1 (revised)", resultValueMax: 50 }),
+      });
       expect(replaced.status).toBe(200);
       const read = await sp.api("/lineItems/t-li-1");
-      expect(read.body.lineItem).toMatchObject({ sourcedId: "t-li-1", title: "Essay 1 (revised)", resultValueMax: 50, status: "active" });
-      expect(read.body.lineItem.class).toEqual({ href: `${sp.provider.baseUrl}/classes/${classId}`, sourcedId: classId, type: "class" });
-      const forClass = (await sp.api(`/classes/${classId}/lineItems?limit=10000`)).body.lineItems.map((l: { sourcedId: string }) => l.sourcedId);
+      expect(read.body.lineItem).toMatchObject({
+        sourcedId: "t-li-1",
+        title: "Essay 1 (revised)",
+        resultValueMax: 50,
+        status: "active",
+      });
+      expect(read.body.lineItem.class).toEqual({
+        href: `${sp.provider.baseUrl}/classes/${classId}`,
+        sourcedId: classId,
+        type: "class",
+      });
+      const forClass = (await sp.api(`/classes/${classId}/lineItems?limit=10000`)).body.lineItems.map(
+        (l: { sourcedId: string }) => l.sourcedId,
+      );
       expect(forClass).toContain("t-li-1");
 
       const r = await sp.api("/results/t-r-1", { method: "PUT", body: result("t-li-1") });
       expect(r.status).toBe(201);
       expect(ResultSchema.safeParse(r.body.result).success).toBe(true);
-      for (const path of [`/classes/${classId}/lineItems/t-li-1/results`, `/classes/${classId}/students/${studentId}/results?limit=10000`, `/classes/${classId}/results?limit=10000`]) {
+      for (const path of [
+        `/classes/${classId}/lineItems/t-li-1/results`,
+        `/classes/${classId}/students/${studentId}/results?limit=10000`,
+        `/classes/${classId}/results?limit=10000`,
+      ]) {
         const ids = (await sp.api(path)).body.results.map((x: { sourcedId: string }) => x.sourcedId);
         expect(ids, path).toContain("t-r-1");
       }
@@ -77,14 +104,28 @@ describeEachDb("gradebook writes", (kind) => {
     it("accepts what real clients send: sourcedId-only refs, no category or gradingPeriod, date-only dates, date-time scoreDate, empty comment, exempt, score above max", async () => {
       const li = await sp.api("/lineItems/t-li-lenient", {
         method: "PUT",
-        body: { lineItem: { title: "x".repeat(300), assignDate: "2026-09-01", dueDate: "2026-09-02", class: { sourcedId: classId }, resultValueMin: 0, resultValueMax: 10 } },
+        body: {
+          lineItem: {
+            title: "x".repeat(300),
+            assignDate: "2026-09-01",
+            dueDate: "2026-09-02",
+            class: { sourcedId: classId },
+            resultValueMin: 0,
+            resultValueMax: 10,
+          },
+        },
       });
       expect(li.status).toBe(201);
       expect(li.body.lineItem.assignDate).toBe("2026-09-01T00:00:00.000Z");
       expect(li.body.lineItem.title).toHaveLength(300);
       const r = await sp.api("/results/t-r-lenient", {
         method: "PUT",
-        body: result("t-li-lenient", { scoreStatus: "exempt", score: 15, scoreDate: "2026-09-03T14:00:00.000Z", comment: "" }),
+        body: result("t-li-lenient", {
+          scoreStatus: "exempt",
+          score: 15,
+          scoreDate: "2026-09-03T14:00:00.000Z",
+          comment: "",
+        }),
       });
       expect(r.status).toBe(201);
       expect(r.body.result).toMatchObject({ scoreStatus: "exempt", score: 15, scoreDate: "2026-09-03" });
@@ -94,7 +135,10 @@ describeEachDb("gradebook writes", (kind) => {
     it("stamps dateLastModified from the server clock with millisecond precision, and the write shows in a delta", async () => {
       const before = sp.provider.deps.clock.now().toISOString();
       sp.provider.deps.clock.advance(1500);
-      const put = await sp.api("/categories/t-cat-delta", { method: "PUT", body: { category: { title: "Labs", dateLastModified: "2001-01-01T00:00:00Z" } } });
+      const put = await sp.api("/categories/t-cat-delta", {
+        method: "PUT",
+        body: { category: { title: "Labs", dateLastModified: "2001-01-01T00:00:00Z" } },
+      });
       expect(put.body.category.dateLastModified).toBe(sp.provider.deps.clock.now().toISOString());
       const delta = await sp.api(`/categories?filter=${encodeURIComponent(`dateLastModified>'${before}'`)}`);
       expect(delta.body.categories.map((c: { sourcedId: string }) => c.sourcedId)).toEqual(["t-cat-delta"]);
@@ -105,13 +149,87 @@ describeEachDb("gradebook writes", (kind) => {
       ["empty body", "", 400, /empty/],
       ["wrong envelope", { lineItems: {} }, 400, /key 'lineItem'/],
       ["an array", [], 400, /key 'lineItem'/],
-      ["missing title", { lineItem: { assignDate: "2026-09-01", dueDate: "2026-09-02", class: { sourcedId: "k" }, resultValueMin: 0, resultValueMax: 1 } }, 400, /lineItem\.title/],
-      ["bad date", { lineItem: { title: "t", assignDate: "yesterday", dueDate: "2026-09-02", class: { sourcedId: "k" }, resultValueMin: 0, resultValueMax: 1 } }, 400, /lineItem\.assignDate/],
-      ["string number", { lineItem: { title: "t", assignDate: "2026-09-01", dueDate: "2026-09-02", class: { sourcedId: "k" }, resultValueMin: "0", resultValueMax: 1 } }, 400, /lineItem\.resultValueMin/],
-      ["unknown status", { lineItem: { title: "t", status: "inactive", assignDate: "2026-09-01", dueDate: "2026-09-02", class: { sourcedId: "k" }, resultValueMin: 0, resultValueMax: 1 } }, 400, /lineItem\.status/],
-      ["mismatched sourcedId", { lineItem: { sourcedId: "other", title: "t", assignDate: "2026-09-01", dueDate: "2026-09-02", class: { sourcedId: "k" }, resultValueMin: 0, resultValueMax: 1 } }, 400, /does not match/],
+      [
+        "missing title",
+        {
+          lineItem: {
+            assignDate: "2026-09-01",
+            dueDate: "2026-09-02",
+            class: { sourcedId: "k" },
+            resultValueMin: 0,
+            resultValueMax: 1,
+          },
+        },
+        400,
+        /lineItem\.title/,
+      ],
+      [
+        "bad date",
+        {
+          lineItem: {
+            title: "t",
+            assignDate: "yesterday",
+            dueDate: "2026-09-02",
+            class: { sourcedId: "k" },
+            resultValueMin: 0,
+            resultValueMax: 1,
+          },
+        },
+        400,
+        /lineItem\.assignDate/,
+      ],
+      [
+        "string number",
+        {
+          lineItem: {
+            title: "t",
+            assignDate: "2026-09-01",
+            dueDate: "2026-09-02",
+            class: { sourcedId: "k" },
+            resultValueMin: "0",
+            resultValueMax: 1,
+          },
+        },
+        400,
+        /lineItem\.resultValueMin/,
+      ],
+      [
+        "unknown status",
+        {
+          lineItem: {
+            title: "t",
+            status: "inactive",
+            assignDate: "2026-09-01",
+            dueDate: "2026-09-02",
+            class: { sourcedId: "k" },
+            resultValueMin: 0,
+            resultValueMax: 1,
+          },
+        },
+        400,
+        /lineItem\.status/,
+      ],
+      [
+        "mismatched sourcedId",
+        {
+          lineItem: {
+            sourcedId: "other",
+            title: "t",
+            assignDate: "2026-09-01",
+            dueDate: "2026-09-02",
+            class: { sourcedId: "k" },
+            resultValueMin: 0,
+            resultValueMax: 1,
+          },
+        },
+        400,
+        /does not match/,
+      ],
     ])("answers %s with 400 naming the problem and writes nothing", async (_, body, status, message) => {
-      const res = await sp.api("/lineItems/t-li-bad", { method: "PUT", body: typeof body === "string" ? body : JSON.stringify(body) });
+      const res = await sp.api("/lineItems/t-li-bad", {
+        method: "PUT",
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
       expect(res.status).toBe(status);
       expect(readStatusInfo(res.body)[0]).toMatchObject({ codeMajor: "failure", codeMinor: "invaliddata" });
       expect(readStatusInfo(res.body)[0]?.description).toMatch(message);
@@ -142,13 +260,20 @@ describeEachDb("gradebook writes", (kind) => {
     });
 
     it("answers 413 for a body over a megabyte", async () => {
-      const res = await sp.api("/categories/t-big", { method: "PUT", body: { category: { title: "x".repeat(1_100_000) } } });
+      const res = await sp.api("/categories/t-big", {
+        method: "PUT",
+        body: { category: { title: "x".repeat(1_100_000) } },
+      });
       expect(res.status).toBe(413);
     });
 
     it("needs gradebook.createput (403 with a read-only token)", async () => {
       const readOnly = await sp.provider.token([SCOPES.gradebookRead]);
-      const res = await sp.api("/categories/t-scope", { method: "PUT", token: readOnly, body: { category: { title: "x" } } });
+      const res = await sp.api("/categories/t-scope", {
+        method: "PUT",
+        token: readOnly,
+        body: { category: { title: "x" } },
+      });
       expect(res.status).toBe(403);
       expect((await sp.api("/categories/t-scope")).status).toBe(404);
     });
@@ -163,7 +288,9 @@ describeEachDb("gradebook writes", (kind) => {
       const res = await sp.api("/lineItems/t-li-del", { method: "DELETE" });
       expect(res.status).toBe(204);
       expect((await sp.api("/lineItems/t-li-del")).status).toBe(404);
-      const listed = (await sp.api(`/classes/${classId}/lineItems?limit=10000`)).body.lineItems.map((l: { sourcedId: string }) => l.sourcedId);
+      const listed = (await sp.api(`/classes/${classId}/lineItems?limit=10000`)).body.lineItems.map(
+        (l: { sourcedId: string }) => l.sourcedId,
+      );
       expect(listed).not.toContain("t-li-del");
       expect((await sp.api(`/classes/${classId}/lineItems/t-li-del/results`)).status).toBe(404);
       const delta = await sp.api(`/lineItems?filter=${encodeURIComponent(`dateLastModified>'${before}'`)}`);
@@ -171,7 +298,9 @@ describeEachDb("gradebook writes", (kind) => {
       // Its results go with it, also as tombstones.
       expect((await sp.api("/results/t-r-del")).status).toBe(404);
       const resultDelta = await sp.api(`/results?filter=${encodeURIComponent(`dateLastModified>'${before}'`)}`);
-      expect(resultDelta.body.results).toEqual([expect.objectContaining({ sourcedId: "t-r-del", status: "tobedeleted" })]);
+      expect(resultDelta.body.results).toEqual([
+        expect.objectContaining({ sourcedId: "t-r-del", status: "tobedeleted" }),
+      ]);
     });
 
     it("recreates a deleted id with 201", async () => {

@@ -1,7 +1,8 @@
 // The rendered-page cache: bounded, never stores a page rendered across a data change, and is dropped on the
 // provider's own writes at once and on any other process's writes through the data-change NOTIFY.
-import { describe, expect, it, vi } from "vitest";
+
 import { eq } from "drizzle-orm";
+import { describe, expect, it, vi } from "vitest";
 import { createPageCache } from "../../server/cache/page-cache.js";
 import { openDb } from "../../server/db/client.js";
 import * as t from "../../server/db/schema.js";
@@ -68,8 +69,11 @@ describeEachDb("the provider's page cache", (kind) => {
         await other.close();
       }
     }
-    await vi.waitFor(async () => {
-      expect((await sp.api("/orgs?limit=1")).body.orgs[0].name).toBe("Renamed elsewhere");
-    }, { timeout: 5000, interval: 20 });
+    await vi.waitFor(
+      async () => {
+        expect((await sp.api("/orgs?limit=1")).body.orgs[0].name).toBe("Renamed elsewhere");
+      },
+      { timeout: 5000, interval: 20 },
+    );
   });
 });

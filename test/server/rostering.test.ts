@@ -70,7 +70,9 @@ describeEachDb("rostering reads", (kind) => {
     expect(desc).toEqual([...asc].reverse());
     const page2 = ids((await sp.api("/users?sort=familyName&orderBy=desc&limit=5&offset=5")).body.users);
     expect(page2).toEqual(desc.slice(5, 10));
-    const names = (await sp.api("/users?sort=familyName&limit=10000")).body.users.map((u: { familyName: string }) => u.familyName);
+    const names = (await sp.api("/users?sort=familyName&limit=10000")).body.users.map(
+      (u: { familyName: string }) => u.familyName,
+    );
     const byCodePoint = [...names].sort((a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0));
     expect(names).toEqual(byCodePoint);
   });
@@ -78,7 +80,11 @@ describeEachDb("rostering reads", (kind) => {
   it("answers an unknown sort field with 200, a warning and the default order", async () => {
     const res = await sp.api("/courses?sort=colour&limit=5");
     expect(res.status).toBe(200);
-    expect(readStatusInfo(res.body)[0]).toMatchObject({ codeMajor: "success", severity: "warning", codeMinor: "invalidsortfield" });
+    expect(readStatusInfo(res.body)[0]).toMatchObject({
+      codeMajor: "success",
+      severity: "warning",
+      codeMinor: "invalidsortfield",
+    });
     const plain = await sp.api("/courses?limit=5");
     expect(ids(res.body.courses)).toEqual(ids(plain.body.courses));
   });
@@ -101,14 +107,20 @@ describeEachDb("rostering reads", (kind) => {
 
   it("filters on referenced sourcedIds, values with spaces and quotes, and OR", async () => {
     const school = (await sp.api("/schools?limit=1")).body.orgs[0].sourcedId;
-    const viaFilter = ids((await sp.api(`/classes?filter=${enc(`school.sourcedId='${school}'`)}&limit=10000`)).body.classes);
+    const viaFilter = ids(
+      (await sp.api(`/classes?filter=${enc(`school.sourcedId='${school}'`)}&limit=10000`)).body.classes,
+    );
     const viaPath = ids((await sp.api(`/schools/${school}/classes?limit=10000`)).body.classes);
     expect(viaFilter.length).toBeGreaterThan(0);
     expect(viaFilter).toEqual(viaPath);
     const awkward = (await sp.api(`/users?filter=${enc("familyName~''")}&limit=10000`)).body.users;
-    const withQuote = (await sp.api("/users?limit=10000")).body.users.find((u: { familyName: string }) => u.familyName.includes("'"));
+    const withQuote = (await sp.api("/users?limit=10000")).body.users.find((u: { familyName: string }) =>
+      u.familyName.includes("'"),
+    );
     expect(withQuote, "tiny has a family name with an apostrophe").toBeDefined();
-    const exact = await sp.api(`/users?filter=${enc(`familyName='${withQuote.familyName}' AND givenName='${withQuote.givenName}'`)}`);
+    const exact = await sp.api(
+      `/users?filter=${enc(`familyName='${withQuote.familyName}' AND givenName='${withQuote.givenName}'`)}`,
+    );
     expect(ids(exact.body.users)).toContain(withQuote.sourcedId);
     expect(awkward.length).toBeGreaterThan(0);
     const either = await sp.api(`/users?filter=${enc("role='teacher' OR role='aide'")}&limit=10000`);
@@ -132,20 +144,24 @@ describeEachDb("rostering reads", (kind) => {
     expect((await sp.api(`/users/${teacher}`)).status).toBe(200);
     const district = (await sp.api(`/orgs?filter=${enc("type='district'")}`)).body.orgs[0].sourcedId;
     expect((await sp.api(`/schools/${district}`)).status).toBe(404);
-    const year = (await sp.api(`/academicSessions?filter=${enc("type='schoolYear'")}`)).body.academicSessions[0].sourcedId;
+    const year = (await sp.api(`/academicSessions?filter=${enc("type='schoolYear'")}`)).body.academicSessions[0]
+      .sourcedId;
     expect((await sp.api(`/terms/${year}`)).status).toBe(404);
     expect((await sp.api(`/gradingPeriods/${year}`)).status).toBe(404);
   });
 
   it("derives relationships from enrollments: a class's students and teachers, a student's classes", async () => {
-    const enrollment = (await sp.api(`/enrollments?filter=${enc("role='student' AND status='active'")}&limit=1`)).body.enrollments[0];
+    const enrollment = (await sp.api(`/enrollments?filter=${enc("role='student' AND status='active'")}&limit=1`)).body
+      .enrollments[0];
     const classId = enrollment.class.sourcedId;
     const studentId = enrollment.user.sourcedId;
     expect(ids((await sp.api(`/classes/${classId}/students?limit=10000`)).body.users)).toContain(studentId);
     expect(ids((await sp.api(`/students/${studentId}/classes?limit=10000`)).body.classes)).toContain(classId);
     expect(ids((await sp.api(`/users/${studentId}/classes?limit=10000`)).body.classes)).toContain(classId);
     const schoolId = enrollment.school.sourcedId;
-    expect(ids((await sp.api(`/schools/${schoolId}/classes/${classId}/students?limit=10000`)).body.users)).toContain(studentId);
+    expect(ids((await sp.api(`/schools/${schoolId}/classes/${classId}/students?limit=10000`)).body.users)).toContain(
+      studentId,
+    );
     const otherSchool = ids((await sp.api("/schools")).body.orgs).find((s) => s !== schoolId);
     expect((await sp.api(`/schools/${otherSchool}/classes/${classId}/students`)).status).toBe(404);
     const terms = (await sp.api(`/classes/${classId}`)).body.class.terms;
@@ -177,7 +193,11 @@ describeEachDb("rostering reads", (kind) => {
 
   it("rejects a malformed, tampered or foreign bearer token with 401", async () => {
     const [h, p, s] = sp.token.split(".");
-    for (const token of ["garbage", `${h}.${p}.${(s ?? "").slice(0, -4)}AAAA`, `${h}.${Buffer.from('{"sub":"x"}').toString("base64url")}.${s}`]) {
+    for (const token of [
+      "garbage",
+      `${h}.${p}.${(s ?? "").slice(0, -4)}AAAA`,
+      `${h}.${Buffer.from('{"sub":"x"}').toString("base64url")}.${s}`,
+    ]) {
       const res = await sp.api("/orgs", { token });
       expect(res.status).toBe(401);
       expect(res.text).not.toMatch(/at .*\.ts/);

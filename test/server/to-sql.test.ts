@@ -26,22 +26,87 @@ describeEachDb("filters, sorting and paging in SQL", (kind) => {
       ...extra,
     });
     await db.insert(t.users).values([
-      user("u1", { givenName: "Mary Ann", familyName: "O'Brien", grades: ["09"], dateLastModified: at("2026-01-01T00:00:00.000Z") }),
-      user("u2", { givenName: "Åse", familyName: "Ødegård", grades: ["10"], dateLastModified: at("2026-01-01T00:00:00.001Z") }),
-      user("u3", { givenName: "Tom", familyName: "anderson", role: "teacher", orgIds: ["s1", "s2"], email: "tom@x.test", dateLastModified: at("2026-02-01T12:00:00.000Z") }),
-      user("u4", { givenName: "Zoë", familyName: "Zed", enabledUser: false, middleName: "Q", status: "tobedeleted", orgIds: ["s2"], userIds: [{ type: "LDAP", identifier: "zz-9" }], dateLastModified: at("2026-03-01T00:00:00.000Z") }),
-      user("u10", { givenName: "Ann", familyName: "Brown", agentIds: ["u3"], dateLastModified: at("2026-03-01T00:00:00.000Z") }),
+      user("u1", {
+        givenName: "Mary Ann",
+        familyName: "O'Brien",
+        grades: ["09"],
+        dateLastModified: at("2026-01-01T00:00:00.000Z"),
+      }),
+      user("u2", {
+        givenName: "Åse",
+        familyName: "Ødegård",
+        grades: ["10"],
+        dateLastModified: at("2026-01-01T00:00:00.001Z"),
+      }),
+      user("u3", {
+        givenName: "Tom",
+        familyName: "anderson",
+        role: "teacher",
+        orgIds: ["s1", "s2"],
+        email: "tom@x.test",
+        dateLastModified: at("2026-02-01T12:00:00.000Z"),
+      }),
+      user("u4", {
+        givenName: "Zoë",
+        familyName: "Zed",
+        enabledUser: false,
+        middleName: "Q",
+        status: "tobedeleted",
+        orgIds: ["s2"],
+        userIds: [{ type: "LDAP", identifier: "zz-9" }],
+        dateLastModified: at("2026-03-01T00:00:00.000Z"),
+      }),
+      user("u10", {
+        givenName: "Ann",
+        familyName: "Brown",
+        agentIds: ["u3"],
+        dateLastModified: at("2026-03-01T00:00:00.000Z"),
+      }),
     ]);
     await db.insert(t.lineItems).values([
-      { sourcedId: "li1", title: "Quiz", assignDate: at("2026-01-01T00:00:00Z"), dueDate: at("2026-01-05T00:00:00Z"), classId: "k1", resultValueMin: 0, resultValueMax: 10, dateLastModified: at("2026-01-01T00:00:00Z") },
-      { sourcedId: "li2", title: "Test", assignDate: at("2026-01-01T00:00:00Z"), dueDate: at("2026-02-05T00:00:00Z"), classId: "k1", resultValueMin: 0, resultValueMax: 100, dateLastModified: at("2026-01-01T00:00:00Z") },
-      { sourcedId: "li3", title: "Gone", assignDate: at("2026-01-01T00:00:00Z"), dueDate: at("2026-02-05T00:00:00Z"), classId: "k1", resultValueMin: 0, resultValueMax: 50, status: "tobedeleted", deleted: true, dateLastModified: at("2026-04-01T00:00:00Z") },
+      {
+        sourcedId: "li1",
+        title: "Quiz",
+        assignDate: at("2026-01-01T00:00:00Z"),
+        dueDate: at("2026-01-05T00:00:00Z"),
+        classId: "k1",
+        resultValueMin: 0,
+        resultValueMax: 10,
+        dateLastModified: at("2026-01-01T00:00:00Z"),
+      },
+      {
+        sourcedId: "li2",
+        title: "Test",
+        assignDate: at("2026-01-01T00:00:00Z"),
+        dueDate: at("2026-02-05T00:00:00Z"),
+        classId: "k1",
+        resultValueMin: 0,
+        resultValueMax: 100,
+        dateLastModified: at("2026-01-01T00:00:00Z"),
+      },
+      {
+        sourcedId: "li3",
+        title: "Gone",
+        assignDate: at("2026-01-01T00:00:00Z"),
+        dueDate: at("2026-02-05T00:00:00Z"),
+        classId: "k1",
+        resultValueMin: 0,
+        resultValueMax: 50,
+        status: "tobedeleted",
+        deleted: true,
+        dateLastModified: at("2026-04-01T00:00:00Z"),
+      },
     ]);
   });
 
   async function ids(q: Record<string, string>, entity = userEntity): Promise<{ ids: string[]; total: number }> {
     const spec = parseCollectionQuery((n) => q[n], entity, { limitCap: 10000, quirks: new Set() });
-    const { rows, total } = await listRecords(tdb.current.db, entity.name, spec, { scope: [], hideTombstones: false, withCount: true, pageLocalSort: false });
+    const { rows, total } = await listRecords(tdb.current.db, entity.name, spec, {
+      scope: [],
+      hideTombstones: false,
+      withCount: true,
+      pageLocalSort: false,
+    });
     return { ids: rows.map((r: Row) => String(r.sourcedId)), total };
   }
 
@@ -107,7 +172,10 @@ describeEachDb("filters, sorting and paging in SQL", (kind) => {
     expect(asc).toEqual(["u10", "u1", "u4", "u3", "u2"]);
     const desc = (await ids({ sort: "familyName", orderBy: "desc" })).ids;
     expect(desc).toEqual([...asc].reverse());
-    const paged = [...(await ids({ sort: "familyName", orderBy: "desc", limit: "3" })).ids, ...(await ids({ sort: "familyName", orderBy: "desc", limit: "3", offset: "3" })).ids];
+    const paged = [
+      ...(await ids({ sort: "familyName", orderBy: "desc", limit: "3" })).ids,
+      ...(await ids({ sort: "familyName", orderBy: "desc", limit: "3", offset: "3" })).ids,
+    ];
     expect(paged).toEqual(desc);
   });
 

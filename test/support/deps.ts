@@ -1,8 +1,8 @@
 // createTestDeps: AppDeps for tests over a given database: default config with silent logs, a settable clock
 // starting at a fixed instant, real signing keys from loadOrCreateKeys, optional quirks.
 import { loadOrCreateKeys } from "../../server/auth/keys.js";
-import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.js";
 import { openPageCache } from "../../server/cache/page-cache.js";
+import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.js";
 import type { DbHandle } from "../../server/db/client.js";
 import type { AppDeps, Clock } from "../../server/deps.js";
 import type { QuirkName } from "../../server/faults/presets.js";

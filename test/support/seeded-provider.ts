@@ -84,7 +84,11 @@ export function useSeededProvider(kind: DbKind, options: SeededProviderOptions =
         body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
         headers["content-type"] ??= "application/json";
       }
-      const res = await fetch(url, { method: options.method ?? "GET", headers, ...(body !== undefined ? { body } : {}) });
+      const res = await fetch(url, {
+        method: options.method ?? "GET",
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
       const text = await res.text();
       let parsed: unknown;
       try {

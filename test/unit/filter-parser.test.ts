@@ -6,7 +6,11 @@ describe("parseFilter accepts the v1p1 grammar (digest §3.1)", () => {
   it.each([
     ["status='active'", [{ field: "status", operator: "=", value: "active" }], undefined],
     ["role!='student'", [{ field: "role", operator: "!=", value: "student" }], undefined],
-    ["dateLastModified>'2026-01-01T00:00:00Z'", [{ field: "dateLastModified", operator: ">", value: "2026-01-01T00:00:00Z" }], undefined],
+    [
+      "dateLastModified>'2026-01-01T00:00:00Z'",
+      [{ field: "dateLastModified", operator: ">", value: "2026-01-01T00:00:00Z" }],
+      undefined,
+    ],
     ["score>='7.5'", [{ field: "score", operator: ">=", value: "7.5" }], undefined],
     ["score<'3'", [{ field: "score", operator: "<", value: "3" }], undefined],
     ["score<='3'", [{ field: "score", operator: "<=", value: "3" }], undefined],

@@ -27,8 +27,16 @@ describe("linkHeader", () => {
     });
   });
   it("omits prev on the first page and next on the last", () => {
-    expect(Object.keys(rels(linkHeader({ url, params: [], offset: 0, limit: 10, total: 25 })))).toEqual(["next", "first", "last"]);
-    expect(Object.keys(rels(linkHeader({ url, params: [], offset: 20, limit: 10, total: 25 })))).toEqual(["prev", "first", "last"]);
+    expect(Object.keys(rels(linkHeader({ url, params: [], offset: 0, limit: 10, total: 25 })))).toEqual([
+      "next",
+      "first",
+      "last",
+    ]);
+    expect(Object.keys(rels(linkHeader({ url, params: [], offset: 20, limit: 10, total: 25 })))).toEqual([
+      "prev",
+      "first",
+      "last",
+    ]);
   });
   it("keeps filter, sort, orderBy and fields, encoding spaces as %20", () => {
     const params: [string, string][] = [
@@ -48,11 +56,15 @@ describe("linkHeader", () => {
     expect(next).not.toContain("+");
   });
   it("drops the named parameters (link-drops-filter quirk)", () => {
-    const next = rels(linkHeader({ url, params: [["filter", "a='b'"]], offset: 0, limit: 1, total: 3, drop: ["filter"] })).next ?? "";
+    const next =
+      rels(linkHeader({ url, params: [["filter", "a='b'"]], offset: 0, limit: 1, total: 3, drop: ["filter"] })).next ??
+      "";
     expect(new URL(next).searchParams.has("filter")).toBe(false);
   });
   it("points last at offset 0 for an empty collection and prev back into range past the end", () => {
     expect(rels(linkHeader({ url, params: [], offset: 0, limit: 10, total: 0 })).last).toBe(`${url}?limit=10&offset=0`);
-    expect(rels(linkHeader({ url, params: [], offset: 90, limit: 10, total: 25 })).prev).toBe(`${url}?limit=10&offset=20`);
+    expect(rels(linkHeader({ url, params: [], offset: 90, limit: 10, total: 25 })).prev).toBe(
+      `${url}?limit=10&offset=20`,
+    );
   });
 });

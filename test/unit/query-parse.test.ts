@@ -1,14 +1,15 @@
 // parseCollectionQuery / parseSingleQuery: limit, offset, sort, orderBy, fields and filter validation
 // against the entity descriptors (digest §3, §3.4, §4).
 import { describe, expect, it } from "vitest";
-import { userEntity, lineItemEntity, readStatusInfo } from "../../oneroster/index.js";
+import { lineItemEntity, readStatusInfo, userEntity } from "../../oneroster/index.js";
 import { ApiError } from "../../server/errors.js";
 import type { QuirkName } from "../../server/faults/presets.js";
 import { parseCollectionQuery, parseSingleQuery } from "../../server/query/parse.js";
 
 const opts = (quirks: QuirkName[] = [], limitCap = 10000) => ({ limitCap, quirks: new Set(quirks) });
 const reader = (q: Record<string, string>) => (name: string) => q[name];
-const parse = (q: Record<string, string>, quirks: QuirkName[] = [], cap = 10000) => parseCollectionQuery(reader(q), userEntity, opts(quirks, cap));
+const parse = (q: Record<string, string>, quirks: QuirkName[] = [], cap = 10000) =>
+  parseCollectionQuery(reader(q), userEntity, opts(quirks, cap));
 
 function apiError(fn: () => unknown): ApiError {
   try {
@@ -32,12 +33,15 @@ describe("limit and offset (digest §4)", () => {
     expect(parse({ limit: "50000" }).limit).toBe(10000);
     expect(parse({ limit: "500" }, [], 200).limit).toBe(200);
   });
-  it.each(["abc", "-1", "1.5", "", "0", "1e3", "99999999999999999999"])("answers 400 invaliddata for limit=%j", (limit) => {
-    const err = apiError(() => parse({ limit }));
-    expect(err.status).toBe(400);
-    expect(err.codeMinor).toBe("invaliddata");
-    expect(err.message).toMatch(/limit/);
-  });
+  it.each(["abc", "-1", "1.5", "", "0", "1e3", "99999999999999999999"])(
+    "answers 400 invaliddata for limit=%j",
+    (limit) => {
+      const err = apiError(() => parse({ limit }));
+      expect(err.status).toBe(400);
+      expect(err.codeMinor).toBe("invaliddata");
+      expect(err.message).toMatch(/limit/);
+    },
+  );
   it.each(["x", "-5", "2.5"])("answers 400 for offset=%j", (offset) => {
     expect(apiError(() => parse({ offset })).status).toBe(400);
   });
@@ -105,8 +109,14 @@ describe("filter resolution against field kinds (digest §3.1)", () => {
     expect(g?.predicates[0]?.typed).toEqual(new Date("2026-01-02T01:04:05.678Z"));
   });
   it("accepts dotted sourcedId on references and userIds sub-fields", () => {
-    expect(parse({ filter: "orgs.sourcedId='s1'" }).filter?.predicates[0]).toMatchObject({ field: "orgs", sub: "sourcedId" });
-    expect(parse({ filter: "userIds.identifier='X1'" }).filter?.predicates[0]).toMatchObject({ field: "userIds", sub: "identifier" });
+    expect(parse({ filter: "orgs.sourcedId='s1'" }).filter?.predicates[0]).toMatchObject({
+      field: "orgs",
+      sub: "sourcedId",
+    });
+    expect(parse({ filter: "userIds.identifier='X1'" }).filter?.predicates[0]).toMatchObject({
+      field: "userIds",
+      sub: "identifier",
+    });
   });
   it("types numbers and booleans", () => {
     const li = parseCollectionQuery(reader({ filter: "resultValueMax>'10'" }), lineItemEntity, opts());
@@ -131,7 +141,9 @@ describe("filter resolution against field kinds (digest §3.1)", () => {
     expect(err.message).toMatch(message);
   });
   it("rejects a non-number for a number field", () => {
-    expect(() => parseCollectionQuery(reader({ filter: "resultValueMax>'ten'" }), lineItemEntity, opts())).toThrow(/not a number/);
+    expect(() => parseCollectionQuery(reader({ filter: "resultValueMax>'ten'" }), lineItemEntity, opts())).toThrow(
+      /not a number/,
+    );
   });
   it("drops unknown fields instead under the ignore-unknown-filter-field quirk", () => {
     const spec = parse({ filter: "shoeSize='9' AND role='student'" }, ["ignore-unknown-filter-field"]);
