@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import { drizzle } from "drizzle-orm/pglite";
 import postgres from "postgres";
 import { generateDistrict } from "../seed/generate.js";
 import { parseGeneratorOptions } from "../seed/generator-options.js";
@@ -17,10 +16,8 @@ import { copyLine, copyStatement, qualifiedTableName } from "../seed/load.js";
 import type { SizeName } from "../seed/presets.js";
 import { emptyEdgeCounts, TABLE_NAMES, type TableName } from "../seed/rows.js";
 import { seedDatabase } from "../seed/seed-database.js";
-import type { Db, DbHandle } from "../server/db/client.js";
-import { openDb } from "../server/db/client.js";
+import { type DbHandle, openDb, wrapPglite } from "../server/db/client.js";
 import { migrateDb } from "../server/db/migrate.js";
-import * as schema from "../server/db/schema.js";
 
 export interface SeedLoadBenchOptions {
   /** A Postgres server where a scratch database may be created and dropped (default TEST/BENCH env or local). */
@@ -163,19 +160,7 @@ async function benchPostgres(
           await once(writable, "finish");
         }
       });
-      const ceilingSeconds = (performance.now() - started) / 1000;
-      const rowsPerSec = Math.round(load.rows / load.seconds);
-      const ceilingRowsPerSec = Math.round(load.rows / ceilingSeconds);
-      return {
-        backend: "postgres",
-        preset,
-        rows: load.rows,
-        seconds: Math.round(load.seconds * 100) / 100,
-        rowsPerSec,
-        ceilingRowsPerSec,
-        ratio: Math.round((rowsPerSec / ceilingRowsPerSec) * 100) / 100,
-        peakRssMb: load.peakRssMb,
-      };
+      return benchRow("postgres", preset, load, (performance.now() - started) / 1000);
     } finally {
       await sql.end({ timeout: 5 });
     }
@@ -186,16 +171,24 @@ async function benchPostgres(
   }
 }
 
-function pgliteHandle(client: PGlite): DbHandle {
-  const db = drizzle(client, { schema, casing: "snake_case" }) as unknown as Db;
+/** One result row: the load's rows/s against the ceiling's, over the same rows. */
+function benchRow(
+  backend: SeedLoadBenchRow["backend"],
+  preset: SizeName,
+  load: { rows: number; seconds: number; peakRssMb: number },
+  ceilingSeconds: number,
+): SeedLoadBenchRow {
+  const rowsPerSec = Math.round(load.rows / load.seconds);
+  const ceilingRowsPerSec = Math.round(load.rows / ceilingSeconds);
   return {
-    db,
-    driver: "pglite",
-    label: "PGlite (bench)",
-    exec: async (text) => {
-      await client.exec(text);
-    },
-    close: () => client.close(),
+    backend,
+    preset,
+    rows: load.rows,
+    seconds: Math.round(load.seconds * 100) / 100,
+    rowsPerSec,
+    ceilingRowsPerSec,
+    ratio: Math.round((rowsPerSec / ceilingRowsPerSec) * 100) / 100,
+    peakRssMb: load.peakRssMb,
   };
 }
 
@@ -203,7 +196,7 @@ async function benchPglite(preset: SizeName, seed: number, log: (s: string) => v
   const dir = await mkdtemp(join(tmpdir(), "rl-bench-"));
   const client = new PGlite();
   await client.waitReady;
-  const handle = pgliteHandle(client);
+  const handle = wrapPglite(client, "PGlite (bench)");
   try {
     await migrateDb(handle);
     log(`pglite ${preset}: loading…`);
@@ -223,19 +216,7 @@ async function benchPglite(preset: SizeName, seed: number, log: (s: string) => v
         await tx.query(copyStatement(t, CEILING_SCHEMA).replace("FROM STDIN", "FROM '/dev/blob'"), [], { blob });
       }
     });
-    const ceilingSeconds = (performance.now() - started) / 1000;
-    const rowsPerSec = Math.round(load.rows / load.seconds);
-    const ceilingRowsPerSec = Math.round(load.rows / ceilingSeconds);
-    return {
-      backend: "pglite",
-      preset,
-      rows: load.rows,
-      seconds: Math.round(load.seconds * 100) / 100,
-      rowsPerSec,
-      ceilingRowsPerSec,
-      ratio: Math.round((rowsPerSec / ceilingRowsPerSec) * 100) / 100,
-      peakRssMb: load.peakRssMb,
-    };
+    return benchRow("pglite", preset, load, (performance.now() - started) / 1000);
   } finally {
     await handle.close();
     await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Row types of the provider tables as the generator emits them, and the stream item the loader consumes.
 // Rows follow server/db/schema.ts exactly (drizzle insert shapes). seed/ only.
-import type { dataTables } from "../server/db/schema.js";
+import { dataTables } from "../server/db/schema.js";
 
 export type TableName = keyof typeof dataTables;
 export type RowOf<T extends TableName> = (typeof dataTables)[T]["$inferInsert"];
@@ -22,19 +22,8 @@ export type GeneratedItem =
   | { [T in TableName]: { table: T; row: RowOf<T> } }[TableName]
   | { progress: { done: number; total: number; label: string } };
 
-export const TABLE_NAMES: TableName[] = [
-  "orgs",
-  "academicSessions",
-  "resources",
-  "courses",
-  "classes",
-  "users",
-  "demographics",
-  "enrollments",
-  "categories",
-  "lineItems",
-  "results",
-];
+/** Every data table in load order (parents before children), as the schema declares them. */
+export const TABLE_NAMES = Object.keys(dataTables) as TableName[];
 
 /** Deliberate awkward cases (issue 3, "Edge cases on purpose"), counted in the seed summary. */
 export interface EdgeCaseCounts {

@@ -2,7 +2,7 @@
 // diffing two moments of one database. Used by test/seed/*.test.ts only.
 
 import { canonicalRow, dumpDatabase } from "../../seed/fingerprint.js";
-import type { RowOf, TableName } from "../../seed/rows.js";
+import { type RowOf, TABLE_NAMES, type TableName } from "../../seed/rows.js";
 import type { Db } from "../../server/db/client.js";
 
 export type District = { [T in TableName]: Required<RowOf<T>>[] };
@@ -14,19 +14,7 @@ export async function readDistrict(db: Db): Promise<District> {
     out[table] ??= [];
     out[table]?.push(row);
   });
-  for (const t of [
-    "orgs",
-    "academicSessions",
-    "resources",
-    "courses",
-    "classes",
-    "users",
-    "demographics",
-    "enrollments",
-    "categories",
-    "lineItems",
-    "results",
-  ]) {
+  for (const t of TABLE_NAMES) {
     out[t] ??= [];
   }
   return out as unknown as District;
