@@ -39,8 +39,6 @@ export function subsetToSql(table: EntityTable, subset: Subset | undefined): SQL
 export interface ListOptions {
   scope: SQL[];
   hideTombstones: boolean;
-  /** Skip COUNT(*) when no one will read it. */
-  withCount: boolean;
   /** `page-local-sort` quirk: fetch the page in default order, the caller sorts it. */
   pageLocalSort: boolean;
 }
@@ -62,9 +60,9 @@ export async function listRecords(
     .orderBy(...order)
     .limit(spec.limit)
     .offset(spec.offset);
-  const countQuery = opts.withCount ? db.select({ n: count() }).from(table.table).where(where) : undefined;
+  const countQuery = db.select({ n: count() }).from(table.table).where(where);
   const [rows, counted] = await Promise.all([pageQuery, countQuery]);
-  return { rows: rows as Row[], total: counted ? Number(counted[0]?.n ?? 0) : -1 };
+  return { rows: rows as Row[], total: Number(counted[0]?.n ?? 0) };
 }
 
 /** One record by sourcedId within a subset, or undefined; gradebook tombstones read as absent (digest §7.2). */

@@ -57,8 +57,39 @@ export async function authorize(
   return quirks;
 }
 
+/**
+ * Answers a GET from the page cache, or renders it and stores it under the data generation the request started
+ * in (a page rendered across a data change is not stored). Only 200 pages are cached; errors are thrown.
+ */
+export async function servePage(
+  c: Context<AppEnv>,
+  deps: RouteDeps,
+  quirks: ReadonlySet<QuirkName>,
+  render: () => Promise<{ body: unknown; headers?: Record<string, string> }>,
+): Promise<Response> {
+  const key = pageKey(c, deps, quirks);
+  const hit = deps.pageCache.get(key);
+  if (hit) {
+    return c.body(hit.body, hit.status, hit.headers);
+  }
+  const generation = deps.pageCache.generation();
+  const rendered = await render();
+  const page = {
+    status: 200 as const,
+    body: JSON.stringify(rendered.body),
+    headers: { "Content-Type": "application/json", ...rendered.headers },
+  };
+  deps.pageCache.set(key, generation, page);
+  return c.body(page.body, page.status, page.headers);
+}
+
+/** `{ <key>: data }`, plus `statusInfoSet` when there are warnings (digest §3.4). */
+export function envelopeWith(key: string, data: unknown, warnings: readonly unknown[]): Record<string, unknown> {
+  return warnings.length > 0 ? { [key]: data, statusInfoSet: warnings } : { [key]: data };
+}
+
 /** Cache key of a GET page: everything that shapes its bytes (origin in hrefs, path, query, quirks in force). */
-export function pageKey(c: Context<AppEnv>, deps: AppDeps, quirks: ReadonlySet<QuirkName>): string {
+function pageKey(c: Context<AppEnv>, deps: AppDeps, quirks: ReadonlySet<QuirkName>): string {
   const url = new URL(c.req.url);
   return `${originOf(c, deps)}${url.pathname}${url.search}|${[...quirks].sort().join(",")}`;
 }

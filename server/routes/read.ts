@@ -10,7 +10,7 @@ import { parseCollectionQuery, parseSingleQuery } from "../query/parse.js";
 import { findMissingParent, getRecord, listRecords, type Row, subsetToSql } from "../repo/records.js";
 import { RELATIONS } from "../repo/relations.js";
 import { ENTITY_TABLES } from "../repo/tables.js";
-import { authorize, baseUrlOf, originOf, pageKey, type RouteDeps } from "./context.js";
+import { authorize, baseUrlOf, envelopeWith, originOf, type RouteDeps, servePage } from "./context.js";
 
 /** Orders already-fetched rows: only for the `page-local-sort` quirk, which sorts each page on its own. */
 function sortPage(rows: Row[], field: string, direction: "asc" | "desc"): Row[] {
@@ -28,55 +28,42 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
   const relation = RELATIONS[endpoint.operationId];
   return async (c: Context<AppEnv>) => {
     const quirks = await authorize(c, deps, endpoint);
-    const key = pageKey(c, deps, quirks);
-    const hit = deps.pageCache.get(key);
-    if (hit) {
-      return c.body(hit.body, hit.status, hit.headers);
-    }
-    const generation = deps.pageCache.generation();
-    const spec = parseCollectionQuery((n) => c.req.query(n), entity, { limitCap: deps.config.limitCap, quirks });
-    const rel = relation?.(c.req.param() as Record<string, string>);
-    if (rel) {
-      const missing = await findMissingParent(deps.db, rel.parents);
-      if (missing) {
-        // Unknown parent on a relationship endpoint → 404 unknownobject (digest §1.3 notes).
-        throw new ApiError("not_found", `no ${missing.label} with sourcedId '${missing.id}'`);
+    return servePage(c, deps, quirks, async () => {
+      const spec = parseCollectionQuery((n) => c.req.query(n), entity, { limitCap: deps.config.limitCap, quirks });
+      const rel = relation?.(c.req.param() as Record<string, string>);
+      if (rel) {
+        const missing = await findMissingParent(deps.db, rel.parents);
+        if (missing) {
+          // Unknown parent on a relationship endpoint → 404 unknownobject (digest §1.3 notes).
+          throw new ApiError("not_found", `no ${missing.label} with sourcedId '${missing.id}'`);
+        }
       }
-    }
-    const pageLocalSort = quirks.has("page-local-sort") && spec.sort !== undefined;
-    const withCount = !quirks.has("no-total-count");
-    const { rows, total } = await listRecords(deps.db, endpoint.entity, spec, {
-      scope: [...subsetToSql(table, endpoint.subset), ...(rel?.scope ?? [])],
-      hideTombstones: quirks.has("no-tombstones"),
-      // Counted even under `no-total-count`: the Link header still needs the total.
-      withCount: true,
-      pageLocalSort,
+      const pageLocalSort = quirks.has("page-local-sort") && spec.sort !== undefined;
+      const { rows, total } = await listRecords(deps.db, endpoint.entity, spec, {
+        scope: [...subsetToSql(table, endpoint.subset), ...(rel?.scope ?? [])],
+        hideTombstones: quirks.has("no-tombstones"),
+        pageLocalSort,
+      });
+      const ordered = pageLocalSort && spec.sort ? sortPage(rows, spec.sort.field, spec.sort.direction) : rows;
+      const base = baseUrlOf(c, deps);
+      const records = ordered.map((r) => presentRecord(endpoint.entity, r, base, spec.fields));
+      // The total is counted even under `no-total-count`: the Link header still needs it.
+      const headers: Record<string, string> = quirks.has("no-total-count") ? {} : { "X-Total-Count": String(total) };
+      const url = new URL(c.req.url);
+      const link = linkHeader({
+        url: `${originOf(c, deps)}${url.pathname}`,
+        params: [...url.searchParams.entries()],
+        offset: spec.offset,
+        limit: spec.pageStep,
+        total,
+        ...(quirks.has("link-drops-filter") ? { drop: ["filter", "sort", "orderBy"] } : {}),
+      });
+      if (link) {
+        headers.Link = link;
+      }
+      const key = quirks.has("wrong-envelope") ? "data" : endpoint.envelope;
+      return { body: envelopeWith(key, records, spec.warnings), headers };
     });
-    const ordered = pageLocalSort && spec.sort ? sortPage(rows, spec.sort.field, spec.sort.direction) : rows;
-    const base = baseUrlOf(c, deps);
-    const records = ordered.map((r) => presentRecord(endpoint.entity, r, base, spec.fields));
-    const headers: Record<string, string> = { "Content-Type": "application/json" };
-    if (withCount) {
-      headers["X-Total-Count"] = String(total);
-    }
-    const url = new URL(c.req.url);
-    const link = linkHeader({
-      url: `${originOf(c, deps)}${url.pathname}`,
-      params: [...url.searchParams.entries()],
-      offset: spec.offset,
-      limit: spec.pageStep,
-      total,
-      ...(quirks.has("link-drops-filter") ? { drop: ["filter", "sort", "orderBy"] } : {}),
-    });
-    if (link) {
-      headers.Link = link;
-    }
-    const envelope = quirks.has("wrong-envelope") ? "data" : endpoint.envelope;
-    const body = JSON.stringify(
-      spec.warnings.length > 0 ? { [envelope]: records, statusInfoSet: spec.warnings } : { [envelope]: records },
-    );
-    deps.pageCache.set(key, generation, { status: 200, body, headers });
-    return c.body(body, 200, headers);
   };
 }
 
@@ -84,28 +71,19 @@ export function singleHandler(deps: RouteDeps, endpoint: Endpoint) {
   const entity = ENTITIES[endpoint.entity];
   return async (c: Context<AppEnv>) => {
     const quirks = await authorize(c, deps, endpoint);
-    const key = pageKey(c, deps, quirks);
-    const hit = deps.pageCache.get(key);
-    if (hit) {
-      return c.body(hit.body, hit.status, hit.headers);
-    }
-    const generation = deps.pageCache.generation();
-    const { fields, warnings } = parseSingleQuery((n) => c.req.query(n), entity, {
-      limitCap: deps.config.limitCap,
-      quirks,
+    return servePage(c, deps, quirks, async () => {
+      const { fields, warnings } = parseSingleQuery((n) => c.req.query(n), entity, {
+        limitCap: deps.config.limitCap,
+        quirks,
+      });
+      const id = c.req.param("id") ?? "";
+      const row = await getRecord(deps.db, endpoint.entity, id, endpoint.subset, quirks.has("no-tombstones"));
+      if (!row) {
+        const what = endpoint.subset ? endpoint.subset.value : entity.name;
+        throw new ApiError("not_found", `no ${what} with sourcedId '${id}'`);
+      }
+      const record = presentRecord(endpoint.entity, row, baseUrlOf(c, deps), fields);
+      return { body: envelopeWith(endpoint.envelope, record, warnings) };
     });
-    const id = c.req.param("id") ?? "";
-    const row = await getRecord(deps.db, endpoint.entity, id, endpoint.subset, quirks.has("no-tombstones"));
-    if (!row) {
-      const what = endpoint.subset ? endpoint.subset.value : entity.name;
-      throw new ApiError("not_found", `no ${what} with sourcedId '${id}'`);
-    }
-    const record = presentRecord(endpoint.entity, row, baseUrlOf(c, deps), fields);
-    const body = JSON.stringify(
-      warnings.length > 0 ? { [endpoint.envelope]: record, statusInfoSet: warnings } : { [endpoint.envelope]: record },
-    );
-    const headers = { "Content-Type": "application/json" };
-    deps.pageCache.set(key, generation, { status: 200, body, headers });
-    return c.body(body, 200, headers);
   };
 }

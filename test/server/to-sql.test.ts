@@ -104,7 +104,6 @@ describeEachDb("filters, sorting and paging in SQL", (kind) => {
     const { rows, total } = await listRecords(tdb.current.db, entity.name, spec, {
       scope: [],
       hideTombstones: false,
-      withCount: true,
       pageLocalSort: false,
     });
     return { ids: rows.map((r: Row) => String(r.sourcedId)), total };
