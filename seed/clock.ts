@@ -1,6 +1,7 @@
 // The district clock: advance(days) moves the simulated calendar forward, applying each school day's churn
 // (deterministic from seed and day) and the school-year rollover, all in one transaction. Every change is
-// stamped with the injected wall clock, strictly later than any stamp before it. Implements DistrictClockPort.
+// stamped with the injected wall clock, strictly later than any stamp before it, and the advance's stamps are moved
+// to its end just before commit so no delta read can slip between them. Implements DistrictClockPort.
 
 import type { Faker } from "@faker-js/faker";
 import { and, asc, eq, inArray, max, ne, sql } from "drizzle-orm";
@@ -165,6 +166,30 @@ function nextStamp(run: Run): Date {
   return new Date(t);
 }
 
+/**
+ * Moves every stamp of this advance forward so the first lands at the end of the advance, keeping their order.
+ * Without it a change applied at second 1 of a long advance but committed at second 7 would carry a stamp older
+ * than a delta read made in between, and that consumer's next `dateLastModified>` run would never see it. The
+ * rows stamped in this advance are exactly those at or after its first stamp: everything earlier is older.
+ */
+async function restampAtEnd(run: Run): Promise<void> {
+  if (run.first === null) {
+    return;
+  }
+  const end = Math.max(run.wall.now().getTime(), run.last + 1);
+  const shift = end - run.first;
+  const first = new Date(run.first).toISOString();
+  for (const t of TABLE_NAMES) {
+    const table = dataTables[t];
+    await run.tx
+      .update(table)
+      .set({ dateLastModified: sql`${table.dateLastModified} + make_interval(secs => ${shift / 1000})` })
+      .where(sql`${table.dateLastModified} >= ${first}::timestamptz`);
+  }
+  run.first = end;
+  run.last += shift;
+}
+
 function touch(run: Run, table: TableName, n: number): void {
   run.changed[table] += n;
 }
@@ -258,6 +283,7 @@ export function createDistrictClock(
             await churnDay(run);
           }
         }
+        await restampAtEnd(run);
         state.simDate = run.date;
         state.lastStamp = new Date(run.last).toISOString();
         await writeClockState(tx, state);
