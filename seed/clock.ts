@@ -928,13 +928,32 @@ async function rollover(run: Run): Promise<void> {
             .update(users)
             .set({ grades: [next], orgIds: [target], dateLastModified: stamp })
             .where(where)
-            .returning({ id: users.sourcedId })
+            .returning({ id: users.sourcedId, agents: users.agentIds })
         : await tx
             .update(users)
             .set({ status: "tobedeleted", enabledUser: false, dateLastModified: stamp })
             .where(where)
-            .returning({ id: users.sourcedId });
+            .returning({ id: users.sourcedId, agents: users.agentIds });
       touch(run, "users", moved.length);
+      // Parents and guardians follow a child promoted into another school, as they do on a transfer.
+      const guardians = [...new Set(moved.flatMap((m) => m.agents ?? []))];
+      if (target && target !== schoolId && guardians.length > 0) {
+        const followed = await tx
+          .update(users)
+          .set({
+            orgIds: sql`array_append(array_remove(${users.orgIds}, ${target}), ${target})`,
+            dateLastModified: stamp,
+          })
+          .where(
+            and(
+              inArray(users.sourcedId, guardians),
+              eq(users.status, "active"),
+              sql`not (${target} = any(${users.orgIds}))`,
+            ),
+          )
+          .returning({ id: users.sourcedId });
+        touch(run, "users", followed.length);
+      }
     }
   }
 

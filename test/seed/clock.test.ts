@@ -190,6 +190,13 @@ describeEachDb("the district clock's rules", (kind) => {
           expect(d.orgs.find((o) => o.sourcedId === u?.orgIds[0])?.sourcedId).not.toBe(
             old.users.find((x) => x.sourcedId === id)?.orgIds[0],
           );
+          // Parents and guardians follow the child into the middle school.
+          for (const g of u?.agentIds ?? []) {
+            const guardian = now.get(g);
+            if (guardian?.status === "active") {
+              expect(guardian.orgIds, `guardian ${g} of ${id}`).toContain(u?.orgIds[0]);
+            }
+          }
         } else if (grade === "KG") {
           expect(u?.grades).toEqual(["01"]);
         }
