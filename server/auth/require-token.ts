@@ -8,6 +8,8 @@ import { TOKEN_ALG } from "./keys.js";
 export interface AuthContext {
   clientId: string;
   scopes: ReadonlySet<string>;
+  /** The token's `exp`, in epoch milliseconds (a required claim). */
+  expiresAtMs: number;
 }
 
 /** The JWT `typ` of our access tokens (RFC 9068 §2.1). */
@@ -66,7 +68,11 @@ function toAuthContext(payload: JWTPayload): AuthContext {
   if (typeof clientId !== "string" || clientId === "" || typeof payload.scope !== "string") {
     throw unauthorized("token lacks client_id or scope claims");
   }
-  return { clientId, scopes: new Set(payload.scope.split(" ").filter((s) => s !== "")) };
+  return {
+    clientId,
+    scopes: new Set(payload.scope.split(" ").filter((s) => s !== "")),
+    expiresAtMs: (payload.exp ?? 0) * 1000,
+  };
 }
 
 /**

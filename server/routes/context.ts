@@ -1,6 +1,5 @@
 // Per-request helpers every OneRoster route shares: the absolute base URL, token and scope checks, the active quirks.
 import type { Context } from "hono";
-import { decodeJwt } from "jose";
 import { type Endpoint, ONEROSTER_BASE_PATH } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { type AuthContext, requireScope, verifyBearer } from "../auth/require-token.js";
@@ -13,7 +12,7 @@ export interface RouteDeps extends AppDeps {
   quirkStore: QuirkStore;
   pageCache: PageCache;
   /** Verified bearer tokens by Authorization header, so a token's signature is checked once, not per request. */
-  tokenCache: Map<string, { auth: AuthContext; expiresAtMs: number }>;
+  tokenCache: Map<string, AuthContext>;
 }
 
 /** Bound on remembered tokens; past it the memory is simply cleared (re-verifying is only slower). */
@@ -40,16 +39,15 @@ export async function authorize(
   const known = header ? deps.tokenCache.get(header) : undefined;
   let auth: AuthContext;
   if (known && (acceptExpired || known.expiresAtMs > deps.clock.now().getTime())) {
-    auth = known.auth;
+    auth = known;
   } else {
     // First sight of this token, or it has expired since: full verification (which names the exact fault).
     auth = await verifyBearer(deps, header, { acceptExpired });
-    const exp = decodeJwt(header?.replace(/^Bearer +/i, "").trim() ?? "").exp;
-    if (header && exp !== undefined) {
+    if (header) {
       if (deps.tokenCache.size >= TOKEN_CACHE_MAX) {
         deps.tokenCache.clear();
       }
-      deps.tokenCache.set(header, { auth, expiresAtMs: exp * 1000 });
+      deps.tokenCache.set(header, auth);
     }
   }
   c.set("auth", auth);

@@ -298,6 +298,9 @@ describeEachDb("OAuth token endpoint", (kind) => {
       const auth = await verifyBearer(deps, `Bearer ${token}`);
       expect(auth.clientId).toBe(FULL.clientId);
       expect([...auth.scopes]).toEqual([SCOPES.roster, SCOPES.gradebookRead]);
+      // exp is whole seconds: issued at the frozen clock (truncated to the second) plus the token lifetime.
+      const issuedAt = Math.floor(deps.clock.now().getTime() / 1000) * 1000;
+      expect(auth.expiresAtMs).toBe(issuedAt + deps.config.tokenTtlSeconds * 1000);
       await expect(verifyBearer(deps, `bearer ${token}`)).resolves.toMatchObject({ clientId: FULL.clientId });
     });
 
@@ -365,7 +368,7 @@ describeEachDb("OAuth token endpoint", (kind) => {
     });
 
     it("requireScope passes when any one listed scope is held and answers 403 forbidden otherwise", () => {
-      const auth: AuthContext = { clientId: "c", scopes: new Set([SCOPES.rosterCore]) };
+      const auth: AuthContext = { clientId: "c", scopes: new Set([SCOPES.rosterCore]), expiresAtMs: 0 };
       expect(() => requireScope(auth, [SCOPES.rosterCore, SCOPES.roster])).not.toThrow();
       expect(() => requireScope(auth, [])).not.toThrow();
       let caught: unknown;
@@ -417,8 +420,13 @@ describeEachDb("bearer tokens on the running provider", (kind) => {
     expect(await res.json()).toMatchObject({ users: [] });
   });
 
-  it("answers 401 once the token has expired on the provider's clock", async ({ provider }) => {
+  it("answers 401 once the token has expired on the provider's clock, even after it was accepted before", async ({
+    provider,
+  }) => {
     const token = await provider.token();
+    // Accepted once first, so the provider has remembered it; expiry must still be enforced afterwards.
+    const before = await fetch(`${provider.baseUrl}/users`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(before.status).toBe(200);
     provider.deps.clock.advance((provider.deps.config.tokenTtlSeconds + 1) * 1000);
     const res = await fetch(`${provider.baseUrl}/users`, { headers: { Authorization: `Bearer ${token}` } });
     expect(res.status).toBe(401);
