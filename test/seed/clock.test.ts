@@ -2,7 +2,7 @@
 // included), stamps are strictly increasing wall-clock moments, churn is reproducible, state is shared through
 // the database, and the school-year boundary rolls the district over.
 import { gt, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { type AdvanceSummary, ClockError, createDistrictClock } from "../../seed/clock.js";
 import { fingerprintDatabase } from "../../seed/fingerprint.js";
 import { TABLE_NAMES } from "../../seed/rows.js";
@@ -10,7 +10,7 @@ import { seedDatabase } from "../../seed/seed-database.js";
 import { dataTables } from "../../server/db/schema.js";
 import type { DistrictClockPort } from "../../server/deps.js";
 import { openTestDb, type TestDb } from "../support/db.js";
-import { describeEachDb, postgresAvailable } from "../support/each-db.js";
+import { describeEachDb, describeWithPostgres } from "../support/each-db.js";
 import { changedKeys, keyedDump, readDistrict } from "./inspect.js";
 import { integrityProblems } from "./integrity.js";
 
@@ -223,8 +223,8 @@ describeEachDb("the district clock's rules", (kind) => {
   });
 });
 
-describe("fingerprints across backends", () => {
-  (postgresAvailable ? it : it.skip)("are equal for the same district on PGlite and Postgres", async () => {
+describeWithPostgres("fingerprints across backends", () => {
+  it("are equal for the same district on PGlite and Postgres", async () => {
     const a = await openTestDb("pglite");
     const b = await openTestDb("postgres");
     try {

@@ -11,16 +11,24 @@ export const postgresAvailable = testEnv.testDatabaseUrl !== undefined;
 
 export function describeEachDb(name: string, fn: (kind: DbKind) => void): void {
   describe(`${name} [pglite]`, () => fn("pglite"));
+  describeWithPostgres(`${name} [postgres]`, () => fn("postgres"));
+}
+
+/**
+ * A suite that needs Postgres (alone or beside PGlite): runs when TEST_DATABASE_URL is set, fails under CI
+ * without it, and is otherwise a visible skip that says why. Never a silent skip.
+ */
+export function describeWithPostgres(name: string, fn: () => void): void {
   if (postgresAvailable) {
-    describe(`${name} [postgres]`, () => fn("postgres"));
+    describe(name, fn);
   } else if (testEnv.ci) {
-    describe(`${name} [postgres]`, () => {
+    describe(name, () => {
       it("runs against Postgres in CI", () => {
         throw new Error(CI_NEEDS_POSTGRES);
       });
     });
   } else {
-    describe.skip(`${name} [postgres] — skipped: TEST_DATABASE_URL not set`, () => fn("postgres"));
+    describe.skip(`${name} — skipped: TEST_DATABASE_URL not set`, fn);
   }
 }
 
