@@ -1,4 +1,4 @@
-// The Check type: one conformance rule as data (stable id, MUST/SHOULD/MAY title, digest section, profiles),
+// The Check type: one conformance rule as data (stable id, MUST/SHOULD/MAY title, notes section, profiles),
 // plus CheckFailure, the only error a check throws to report a finding. Imported by every file in conformance/.
 import type { CheckContext, Exchange } from "./context.js";
 
@@ -33,7 +33,7 @@ export interface Check {
   id: string;
   /** Starts with MUST, SHOULD or MAY. */
   title: string;
-  /** The rule it enforces: a section of ../shared/oneroster-v1p1.md (`§4`) or an RFC (`RFC 6749 §5.2`). */
+  /** The rule it enforces: a section of docs/oneroster-v1p1-notes.md (`§4`) or an RFC (`RFC 6749 §5.2`). */
   section: string;
   area: Area;
   /** Profiles this check belongs to; it runs when any of them is selected. */

@@ -87,7 +87,7 @@ const KEPT_HEADERS = [
   "retry-after",
 ];
 
-/** Scopes the selected profiles need (digest §6.2): rostering reads also feed the gradebook checks. */
+/** Scopes the selected profiles need (notes §6.2): rostering reads also feed the gradebook checks. */
 export function scopesForProfiles(profiles: ReadonlySet<Profile>): string[] {
   const scopes = new Set<string>();
   if (profiles.has("rostering-core")) {
@@ -111,7 +111,7 @@ export function scopesForProfiles(profiles: ReadonlySet<Profile>): string[] {
   return ALL_SCOPES.filter((s) => scopes.has(s));
 }
 
-/** Which endpoint tiers each profile covers (digest §1.2). */
+/** Which endpoint tiers each profile covers (notes §1.2). */
 const PROFILE_TIERS: Record<Profile, readonly Endpoint["tier"][]> = {
   "rostering-core": ["CORE"],
   rostering: ["CORE", "REL", "DEMO"],
@@ -191,7 +191,7 @@ export class CheckContext {
     const base = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
     const parts = Object.entries(query ?? {})
       .filter((e): e is [string, string | number] => e[1] !== undefined)
-      // encodeURIComponent, not URLSearchParams: spaces must travel as %20, not '+' (digest §3.1).
+      // encodeURIComponent, not URLSearchParams: spaces must travel as %20, not '+' (notes §3.1).
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
     if (parts.length === 0) {
       return base;
@@ -281,7 +281,7 @@ export class CheckContext {
     const accessToken = (res: HttpResult) =>
       res.status === 200 ? (res.json as { access_token?: unknown } | undefined)?.access_token : undefined;
     let token = accessToken(first);
-    // Real providers differ (digest §6.2, §6.3): some grant only their default scopes, some want the client
+    // Real providers differ (notes §6.2, §6.3): some grant only their default scopes, some want the client
     // credentials in the form body. Both fallbacks apply to the default token only, never to a scoped probe.
     if (typeof token !== "string" && scope === this.defaultScope) {
       if (scope) {

@@ -141,7 +141,7 @@ export async function referenceSet(ctx: CheckContext, endpoint: Endpoint): Promi
   return read.records;
 }
 
-/** Candidates for each profile's query checks, most telling first (digest §3: every collection supports them). */
+/** Candidates for each profile's query checks, most telling first (notes §3: every collection supports them). */
 const PRIMARY_CANDIDATES: Record<string, readonly string[]> = {
   rostering: [
     "getAllUsers",

@@ -59,7 +59,7 @@ export function expectJsonObject(res: HttpResult, what: string): Record<string, 
   return res.json as Record<string, unknown>;
 }
 
-/** Asserts a collection answer `{<key>: [...]}` and returns its records (digest §2.12). */
+/** Asserts a collection answer `{<key>: [...]}` and returns its records (notes §2.12). */
 export function expectCollection(res: HttpResult, envelope: string, what: string): Record<string, unknown>[] {
   expectStatus(res, 200, what);
   const body = expectJsonObject(res, what);
@@ -78,7 +78,7 @@ export function expectCollection(res: HttpResult, envelope: string, what: string
   return records as Record<string, unknown>[];
 }
 
-/** Asserts a single-object answer `{<key>: {...}}` and returns the record (digest §2.12). */
+/** Asserts a single-object answer `{<key>: {...}}` and returns the record (notes §2.12). */
 export function expectSingle(res: HttpResult, envelope: string, what: string): Record<string, unknown> {
   expectStatus(res, 200, what);
   const body = expectJsonObject(res, what);
@@ -98,7 +98,7 @@ export function recordsOf(res: HttpResult, endpoint: Endpoint): Record<string, u
   return expectCollection(res, endpoint.envelope, `${endpoint.operationId} ${res.url}`);
 }
 
-/** Compact codeMinor tokens a strict reading accepts, keyed by the lenient (normalised) token (digest §5.3). */
+/** Compact codeMinor tokens a strict reading accepts, keyed by the lenient (normalised) token (notes §5.3). */
 const STRICT_TOKENS: Record<string, string[]> = {
   unknownobject: ["unknownobject"],
   invaliddata: ["invaliddata"],
@@ -110,14 +110,14 @@ const STRICT_TOKENS: Record<string, string[]> = {
   invalidsortfield: ["invalid_sort_field"],
 };
 
-/** 1.1 prose spellings and synonyms accepted with --lenient, normalised (digest §5.3). */
+/** 1.1 prose spellings and synonyms accepted with --lenient, normalised (notes §5.3). */
 const LENIENT_SYNONYMS: Record<string, string[]> = {
   unauthorisedrequest: ["unauthorisedrequest", "unauthorizedrequest", "unauthorized", "unauthorised"],
   invaliddata: ["invaliddata", "invalidfilterfield"],
 };
 
 /**
- * Asserts the body is a OneRoster status payload (digest §5.2) whose entry matches `codeMajor`, `severity` and
+ * Asserts the body is a OneRoster status payload (notes §5.2) whose entry matches `codeMajor`, `severity` and
  * one of `codeMinors` (given as compact tokens, e.g. `unknownobject`). Strict: the `statusInfoSet` wrapper with
  * `imsx_` keys and compact tokens. Lenient: any of the three shapes and the 1.1 prose spellings.
  */

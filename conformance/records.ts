@@ -1,8 +1,8 @@
-// Validates provider records against the oneroster/ schemas: strict by default, or with the spellings digest §10
+// Validates provider records against the oneroster/ schemas: strict by default, or with the spellings notes §10
 // lists when --lenient is on (string booleans, nulls, `inactive`, OpenAPI errata, GUIDRef type families).
 import { ENTITIES, ENTITY_SCHEMAS, type EntityName, type GuidType } from "../oneroster/index.js";
 
-/** GUIDRef types a reference of each target kind may carry under --lenient (digest §2.3). */
+/** GUIDRef types a reference of each target kind may carry under --lenient (notes §2.3). */
 const TYPE_FAMILY: Partial<Record<GuidType, readonly string[]>> = {
   org: ["org"],
   academicSession: ["academicSession", "term", "gradingPeriod"],
@@ -22,7 +22,7 @@ function normalise(entity: EntityName, record: Record<string, unknown>, lenient:
   const fields = ENTITIES[entity].fields;
   const out: Record<string, unknown> = { ...record };
   if (lenient) {
-    // IMS 1.1 OpenAPI erratum (digest §2.7).
+    // IMS 1.1 OpenAPI erratum (notes §2.7).
     if (
       entity === "demographics" &&
       "americanIndianOrAlsakaNative" in out &&
@@ -47,7 +47,7 @@ function normalise(entity: EntityName, record: Record<string, unknown>, lenient:
     if (value === undefined) {
       continue;
     }
-    // Vocabulary extensions (`ext:…`) are legal in every mode (digest §2.1).
+    // Vocabulary extensions (`ext:…`) are legal in every mode (notes §2.1).
     if (kind.kind === "enum" && typeof value === "string" && value.startsWith("ext:")) {
       out[name] = kind.values[0];
     }
@@ -55,7 +55,7 @@ function normalise(entity: EntityName, record: Record<string, unknown>, lenient:
       out[name] = value === "true";
     }
     if (lenient && kind.kind === "strings" && typeof value === "string") {
-      out[name] = [value]; // `periods` as a single string (IMS OpenAPI erratum, digest §2.5)
+      out[name] = [value]; // `periods` as a single string (IMS OpenAPI erratum, notes §2.5)
     }
     if (
       lenient &&
@@ -79,7 +79,7 @@ function normalise(entity: EntityName, record: Record<string, unknown>, lenient:
 
 /**
  * Returns the problems of one record, as `field: message` lines; empty when valid.
- * Beyond the schema, every GUIDRef's type must match the field's target kind (digest §2.3).
+ * Beyond the schema, every GUIDRef's type must match the field's target kind (notes §2.3).
  */
 export function recordProblems(entity: EntityName, record: Record<string, unknown>, lenient: boolean): string[] {
   const normalised = normalise(entity, record, lenient);

@@ -1,11 +1,11 @@
-// Every v1p1 operation as data (digest §1): the 61 operations plus the one extension real clients call.
+// Every v1p1 operation as data (notes §1): the 61 operations plus the one extension real clients call.
 // The server mounts routes from this table, the conformance suite walks it, the consumer reads paths from it.
 import type { EntityName } from "./fields.js";
 
-/** Every v1p1 path is relative to this root (digest §1.1). */
+/** Every v1p1 path is relative to this root (notes §1.1). */
 export const ONEROSTER_BASE_PATH = "/ims/oneroster/v1p1";
 
-/** Scope URIs of v1p1 (digest §6.2). */
+/** Scope URIs of v1p1 (notes §6.2). */
 export const SCOPE_PREFIX = "https://purl.imsglobal.org/spec/or/v1p1/scope/";
 export const SCOPES = {
   rosterCore: `${SCOPE_PREFIX}roster-core.readonly`,
@@ -19,7 +19,7 @@ export const SCOPES = {
 export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
 
 export type Service = "rostering" | "resources" | "gradebook";
-/** Certification tier (digest §1.2). EXT marks a de-facto extension outside the 61. */
+/** Certification tier (notes §1.2). EXT marks a de-facto extension outside the 61. */
 export type Tier = "CORE" | "REL" | "DEMO" | "RES" | "GB" | "EXT";
 export type OperationKind = "collection" | "single" | "put" | "delete";
 
@@ -47,7 +47,7 @@ export interface Endpoint {
   entity: EntityName;
   /** The envelope key of the response (or of the PUT request body). */
   envelope: string;
-  /** Any one of these scopes grants access (digest §6.2). */
+  /** Any one of these scopes grants access (notes §6.2). */
   scopes: readonly string[];
   subset?: Subset;
   params: readonly PathParam[];
@@ -185,7 +185,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   }),
   op("getAllUsers", "GET", "/users", "CORE", "collection", "user", "users", CORE),
   op("getUser", "GET", "/users/{id}", "CORE", "single", "user", "user", CORE, { params: id("getAllUsers") }),
-  // Rostering, REL: relationship reads (semantics in digest §1.3 notes).
+  // Rostering, REL: relationship reads (semantics in notes §1.3 notes).
   op("getCoursesForSchool", "GET", "/schools/{schoolId}/courses", "REL", "collection", "course", "courses", REL, {
     params: [p("schoolId", "getAllSchools")],
   }),
@@ -391,7 +391,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     [S.gradebookRead],
     { params: [p("classId", "getAllClasses"), p("studentId", "getStudentsForClass")] },
   ),
-  // De-facto extension (digest §1.3 notes): Google's 1.1 suite and Blackbaud SKY call it.
+  // De-facto extension (notes §1.3 notes): Google's 1.1 suite and Blackbaud SKY call it.
   op(
     "getCategoriesForClass",
     "GET",

@@ -1,11 +1,11 @@
-// OneRoster v1p1 vocabularies as zod enums (digest §2). Imported by every other folder through index.ts.
+// OneRoster v1p1 vocabularies as zod enums (notes §2). Imported by every other folder through index.ts.
 import { z } from "zod";
 
-/** Record status. v1p1 removed `inactive` (digest §2.2). */
+/** Record status. v1p1 removed `inactive` (notes §2.2). */
 export const StatusSchema = z.enum(["active", "tobedeleted"]);
 export type Status = z.infer<typeof StatusSchema>;
 
-/** User roles (digest §2.10). */
+/** User roles (notes §2.10). */
 export const RoleSchema = z.enum([
   "administrator",
   "aide",
@@ -18,7 +18,7 @@ export const RoleSchema = z.enum([
 ]);
 export type Role = z.infer<typeof RoleSchema>;
 
-/** Enrollment roles: the data model lists four; the IMS OpenAPI reuses the user roles (digest §2.8). */
+/** Enrollment roles: the data model lists four; the IMS OpenAPI reuses the user roles (notes §2.8). */
 export const EnrollmentRoleSchema = RoleSchema;
 
 export const OrgTypeSchema = z.enum(["department", "district", "local", "national", "school", "state"]);
@@ -34,11 +34,11 @@ export const GenderSchema = z.enum(["male", "female"]);
 
 export const ImportanceSchema = z.enum(["primary", "secondary"]);
 
-/** Result score status; the tokens contain spaces (digest §2.11). */
+/** Result score status; the tokens contain spaces (notes §2.11). */
 export const ScoreStatusSchema = z.enum(["exempt", "fully graded", "not submitted", "partially graded", "submitted"]);
 export type ScoreStatus = z.infer<typeof ScoreStatusSchema>;
 
-/** GUIDRef types (IMS 1.1 OpenAPI vocabulary, digest §2.3). */
+/** GUIDRef types (IMS 1.1 OpenAPI vocabulary, notes §2.3). */
 export const GuidTypeSchema = z.enum([
   "academicSession",
   "category",
@@ -58,7 +58,7 @@ export const GuidTypeSchema = z.enum([
 ]);
 export type GuidType = z.infer<typeof GuidTypeSchema>;
 
-/** CEDS grade codes (digest §2.1). */
+/** CEDS grade codes (notes §2.1). */
 export const GRADE_CODES = [
   "IT",
   "PR",

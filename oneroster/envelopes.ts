@@ -1,4 +1,4 @@
-// Collection and single-object envelopes (digest §2.12): `{users:[…]}` / `{user:{…}}`, with optional warnings.
+// Collection and single-object envelopes (notes §2.12): `{users:[…]}` / `{user:{…}}`, with optional warnings.
 import { z } from "zod";
 import { AcademicSessionSchema } from "./entities/academic-session.js";
 import { CategorySchema } from "./entities/category.js";

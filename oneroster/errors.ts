@@ -1,4 +1,4 @@
-// The imsx_StatusInfo payload of v1p1 (digest §5): codeMajor, severity and codeMinor vocabularies and the body shape.
+// The imsx_StatusInfo payload of v1p1 (notes §5): codeMajor, severity and codeMinor vocabularies and the body shape.
 import { z } from "zod";
 
 export const CodeMajorSchema = z.enum(["success", "processing", "failure", "unsupported"]);
@@ -7,7 +7,7 @@ export type CodeMajor = z.infer<typeof CodeMajorSchema>;
 export const SeveritySchema = z.enum(["status", "warning", "error"]);
 export type Severity = z.infer<typeof SeveritySchema>;
 
-/** The compact codeMinor tokens we emit (digest §5.3). */
+/** The compact codeMinor tokens we emit (notes §5.3). */
 export const CodeMinorSchema = z.enum([
   "fullsuccess",
   "unknownobject",
@@ -24,7 +24,7 @@ export const CodeMinorSchema = z.enum([
 ]);
 export type CodeMinor = z.infer<typeof CodeMinorSchema>;
 
-/** One status entry: flat `imsx_codeMinor` plus the structured `imsx_CodeMinor` (digest §5.2 recommendation). */
+/** One status entry: flat `imsx_codeMinor` plus the structured `imsx_CodeMinor` (notes §5.2 recommendation). */
 export const StatusInfoSchema = z.object({
   imsx_codeMajor: CodeMajorSchema,
   imsx_severity: SeveritySchema,
@@ -65,7 +65,7 @@ export function createStatusInfo(
 }
 
 /**
- * Reads codeMajor/severity/codeMinor out of any of the three payload shapes seen in the wild (digest §5.2):
+ * Reads codeMajor/severity/codeMinor out of any of the three payload shapes seen in the wild (notes §5.2):
  * `statusInfoSet[]`, a bare `imsx_StatusInfo`, prefixed or bare keys, flat or structured codeMinor.
  * Tokens are normalised: lower case, spaces and underscores removed (`unknown object` ≡ `unknownobject`).
  */

@@ -1,9 +1,9 @@
-// The v1p1 query-string vocabulary (digest §3): parameter names and the pure filter parser.
+// The v1p1 query-string vocabulary (notes §3): parameter names and the pure filter parser.
 // No knowledge of entities or SQL here; the server validates field names against its descriptors.
 
 export const QUERY_PARAMS = ["limit", "offset", "sort", "orderBy", "filter", "fields"] as const;
 
-/** The seven predicates of digest §3.1. Order matters for tokenising: two-character operators first. */
+/** The seven predicates of notes §3.1. Order matters for tokenising: two-character operators first. */
 export const FILTER_OPERATORS = ["!=", ">=", "<=", "=", ">", "<", "~"] as const;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 
@@ -37,7 +37,7 @@ const SLOPPY_JOIN_RE = /' +(and|or) +[A-Za-z][A-Za-z0-9_.]*(!=|>=|<=|=|>|<|~)'/i
 const JOIN_RE = / (AND|OR) (?=[A-Za-z][A-Za-z0-9_.]*(!=|>=|<=|=|>|<|~)')/y;
 
 /**
- * Parses `field<op>'value'` optionally joined by ` AND ` / ` OR ` (digest §3.1).
+ * Parses `field<op>'value'` optionally joined by ` AND ` / ` OR ` (notes §3.1).
  * Values are single-quoted and may hold spaces and quotes: a quote closes the value only when it is
  * followed by the end of the filter or by ` AND `/` OR ` and another predicate, so `familyName='O'Brien'`
  * works as a human would expect; `''` is also accepted as an escaped quote. One kind of logical operator

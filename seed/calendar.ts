@@ -13,7 +13,7 @@ export interface SessionNode {
 }
 
 export interface SchoolYearCalendar {
-  /** The year the school year ends in, as a string (digest §2.1: 2026-27 → "2027"). */
+  /** The year the school year ends in, as a string (notes §2.1: 2026-27 → "2027"). */
   schoolYear: string;
   endYear: number;
   year: SessionNode;

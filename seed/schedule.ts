@@ -35,7 +35,7 @@ interface CourseDef {
   subject: string;
   name: string;
   code: string;
-  /** SCED-like subject code (US practice, digest §2.5). */
+  /** SCED-like subject code (US practice, notes §2.5). */
   sced: string;
   span: Span;
   /** Teacher pool: one teacher per homeroom section, a few specialists, or a department. */

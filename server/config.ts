@@ -26,9 +26,9 @@ export interface ServerConfig {
   adminToken?: string;
   /** Origin used in hrefs and Link headers; defaults to the request's own origin. */
   publicUrl?: string;
-  /** Token lifetime in seconds (digest §6.2: one hour is the usual default). */
+  /** Token lifetime in seconds (notes §6.2: one hour is the usual default). */
   tokenTtlSeconds: number;
-  /** Largest page served; a larger `limit` shrinks the page, never an error (digest §4). */
+  /** Largest page served; a larger `limit` shrinks the page, never an error (notes §4). */
   limitCap: number;
   /** Bytes of rendered GET pages kept in memory (0 turns the cache off). */
   pageCacheBytes: number;

@@ -1,10 +1,10 @@
-// ApiError and the one renderer of OneRoster status payloads (digest §5). Everything below a route throws
+// ApiError and the one renderer of OneRoster status payloads (notes §5). Everything below a route throws
 // ApiError; app.ts's onError/notFound call renderError. Unknown exceptions become a generic 500.
 import { type CodeMinor, createStatusInfo, type StatusInfo } from "../oneroster/index.js";
 
 export type HttpStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
-/** The closed list of error kinds and their HTTP status and codeMinor (digest §5.1). */
+/** The closed list of error kinds and their HTTP status and codeMinor (notes §5.1). */
 export const ERROR_KINDS = {
   invalid_filter: { status: 400, codeMinor: "invalid_filter_field" },
   invalid_blank_selection: { status: 400, codeMinor: "invalid_blank_selection_field" },
@@ -38,12 +38,12 @@ export class ApiError extends Error {
   }
 }
 
-/** The error body: `{ statusInfoSet: [ {failure, error, codeMinor, description} ] }` (digest §5.2a). */
+/** The error body: `{ statusInfoSet: [ {failure, error, codeMinor, description} ] }` (notes §5.2a). */
 export function renderError(err: ApiError, requestId?: string): { statusInfoSet: StatusInfo[] } {
   return { statusInfoSet: [createStatusInfo("failure", "error", err.codeMinor, err.message, requestId)] };
 }
 
-/** A success-with-warning entry placed next to the data (digest §3.4). */
+/** A success-with-warning entry placed next to the data (notes §3.4). */
 export function warning(codeMinor: CodeMinor, description: string): StatusInfo {
   return createStatusInfo("success", "warning", codeMinor, description);
 }

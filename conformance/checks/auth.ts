@@ -1,4 +1,4 @@
-// Auth checks (digest §6.2, RFC 6749): token issuance and errors at the token endpoint, 401 for missing,
+// Auth checks (notes §6.2, RFC 6749): token issuance and errors at the token endpoint, 401 for missing,
 // malformed, wrongly signed or expired bearer tokens, 403 for a token without the endpoint's scope.
 import { ALL_SCOPES, type Endpoint, endpointById, fillPath, SCOPES } from "../../oneroster/index.js";
 import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";

@@ -1,4 +1,4 @@
-// Delta checks (digest §8, §9 item 9): a written object shows up through a dateLastModified> filter, a
+// Delta checks (notes §8, §9 item 9): a written object shows up through a dateLastModified> filter, a
 // deleted one comes back as a tombstone with status tobedeleted, and status filters on rostering data work.
 import { parseInstant } from "../../oneroster/index.js";
 import { type Check, ROSTERING } from "../check.js";

@@ -1,4 +1,4 @@
-// Endpoint checks (digest §1, §2, §9 item 2): every read operation of the selected profiles answers 200 with
+// Endpoint checks (notes §1, §2, §9 item 2): every read operation of the selected profiles answers 200 with
 // JSON, the right envelope key, an array or an object, records valid against the oneroster/ schemas, subsets kept.
 import { ENTITIES, type Endpoint, endpointById, fillPath, type GuidType, HREF_PATH } from "../../oneroster/index.js";
 import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";

@@ -1,4 +1,4 @@
-// Error-handling checks (digest §3.4, §5): bad query values never produce a 5xx, bad limit/offset answer 400
+// Error-handling checks (notes §3.4, §5): bad query values never produce a 5xx, bad limit/offset answer 400
 // invaliddata, unknown paths answer 404 with a status payload, and read-only paths refuse writes.
 import { type Check, READ_PROFILES, ROSTERING } from "../check.js";
 import { primaryCollections } from "../discovery.js";

@@ -1,4 +1,4 @@
-// Field-selection checks (digest §3.2, §3.4): `fields` trims collections and single reads to the listed
+// Field-selection checks (notes §3.2, §3.4): `fields` trims collections and single reads to the listed
 // top-level properties, an unknown field is a 200 with a warning, a blank selection is a 400.
 import { type Endpoint, fillPath } from "../../oneroster/index.js";
 import { type Check, READ_PROFILES } from "../check.js";

@@ -1,4 +1,4 @@
-// Filtering checks (digest §3.1, §3.4): each predicate on a string field and on dateLastModified, AND, OR,
+// Filtering checks (notes §3.1, §3.4): each predicate on a string field and on dateLastModified, AND, OR,
 // values with spaces, and 400 for unknown fields. Expected sets are computed from the collection read in full.
 import {
   type Endpoint,
@@ -73,7 +73,7 @@ function stringExpectation(field: string, op: FilterOperator, value: string): Ex
   };
 }
 
-/** Expectation for a comparison on dateLastModified, compared as instants (digest §8). */
+/** Expectation for a comparison on dateLastModified, compared as instants (notes §8). */
 function instantExpectation(op: FilterOperator, pivot: string): Expectation {
   const p = parseInstant(pivot)?.getTime() ?? 0;
   return (r) => {

@@ -1,4 +1,4 @@
-// Gradebook write checks (digest §7), only with --allow-writes: PUT create and replace, read back through every
+// Gradebook write checks (notes §7), only with --allow-writes: PUT create and replace, read back through every
 // gradebook read path, exempt results, DELETE then 404 and absent, invalid bodies. Every id carries the run prefix
 // and every write registers its DELETE as a cleanup, so the provider is left as found even when a check fails.
 import { endpointById, fillPath, parseInstant } from "../../oneroster/index.js";
@@ -122,7 +122,7 @@ export function differences(sent: Rec, got: Rec): string[] {
         out.push(`${k}: sent ${v}, read ${g}`);
       }
     } else if (v !== g && !(v === "" && g === undefined)) {
-      // An empty optional string read back as absent is the same value (providers omit empty fields, digest §2.1).
+      // An empty optional string read back as absent is the same value (providers omit empty fields, notes §2.1).
       out.push(`${k}: sent ${JSON.stringify(v)}, read ${JSON.stringify(g)}`);
     }
   }
@@ -475,7 +475,7 @@ export const gradebookWriteChecks: Check[] = [
           ] as const,
           async ([path, env]) => {
             const res = await ctx.get(path);
-            // --lenient: a soft-visible delete (200 with status tobedeleted) is accepted (digest §7.2).
+            // --lenient: a soft-visible delete (200 with status tobedeleted) is accepted (notes §7.2).
             if (
               ctx.lenient &&
               res.status === 200 &&

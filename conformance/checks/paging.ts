@@ -1,4 +1,4 @@
-// Paging checks (digest §4): limit honoured, offsets tile a collection with no gap or duplicate, X-Total-Count
+// Paging checks (notes §4): limit honoured, offsets tile a collection with no gap or duplicate, X-Total-Count
 // present and consistent (also after filtering), Link well-formed, followable and keeping the query, caps shrink pages.
 import { type Endpoint, fillPath, formatFilter } from "../../oneroster/index.js";
 import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";

@@ -1,4 +1,4 @@
-// Single-read checks (digest §1.3 notes, §9 item 3): ids from collections round-trip, unknown ids and unknown
+// Single-read checks (notes §1.3 notes, §9 item 3): ids from collections round-trip, unknown ids and unknown
 // parents answer 404 with a status payload, subset endpoints refuse ids of the wrong kind, references resolve.
 import { type Endpoint, endpointById, fillPath, type GuidType, HREF_PATH } from "../../oneroster/index.js";
 import { type Check, type CheckOutcome, READ_PROFILES, ROSTERING } from "../check.js";

@@ -1,4 +1,4 @@
-// Sorting checks (digest §3.3, §3.4): sort/orderBy order the whole collection before paging, in both
+// Sorting checks (notes §3.3, §3.4): sort/orderBy order the whole collection before paging, in both
 // directions, and an unknown sort field answers 200 with an invalid_sort_field warning.
 import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
 import type { CheckContext } from "../context.js";

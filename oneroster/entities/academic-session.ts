@@ -1,4 +1,4 @@
-// AcademicSession (academicSessions / academicSession), digest §2.4; terms and grading periods are sessions.
+// AcademicSession (academicSessions / academicSession), notes §2.4; terms and grading periods are sessions.
 import { z } from "zod";
 import { baseShape, DateSchema, GuidRefSchema } from "../common.js";
 import { SessionTypeSchema } from "../enums.js";

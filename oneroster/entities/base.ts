@@ -1,4 +1,4 @@
-// Field descriptors shared by every entity (digest §2.2).
+// Field descriptors shared by every entity (notes §2.2).
 
 import { StatusSchema } from "../enums.js";
 import type { FieldKind } from "../fields.js";

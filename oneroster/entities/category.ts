@@ -1,4 +1,4 @@
-// Category (categories / category), digest §2.11; written by gradebook PUT.
+// Category (categories / category), notes §2.11; written by gradebook PUT.
 import { z } from "zod";
 import { baseShape } from "../common.js";
 import { StatusSchema } from "../enums.js";
@@ -8,7 +8,7 @@ import { baseFields } from "./base.js";
 export const CategorySchema = z.object({ ...baseShape, title: z.string() });
 export type Category = z.infer<typeof CategorySchema>;
 
-/** PUT body of a category: server-managed fields optional (digest §7.1). */
+/** PUT body of a category: server-managed fields optional (notes §7.1). */
 export const CategoryInputSchema = z.object({
   sourcedId: z.string().optional(),
   status: StatusSchema.optional(),

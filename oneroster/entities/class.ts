@@ -1,4 +1,4 @@
-// Class (classes / class), digest §2.5.
+// Class (classes / class), notes §2.5.
 import { z } from "zod";
 import { baseShape, GuidRefSchema } from "../common.js";
 import { ClassTypeSchema } from "../enums.js";

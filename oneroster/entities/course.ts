@@ -1,4 +1,4 @@
-// Course (courses / course), digest §2.6.
+// Course (courses / course), notes §2.6.
 import { z } from "zod";
 import { baseShape, GuidRefSchema } from "../common.js";
 import type { EntityDescriptor } from "../fields.js";

@@ -1,4 +1,4 @@
-// Demographics (demographics / demographics), digest §2.7; sourcedId equals the user's.
+// Demographics (demographics / demographics), notes §2.7; sourcedId equals the user's.
 import { z } from "zod";
 import { baseShape, DateSchema } from "../common.js";
 import { GenderSchema } from "../enums.js";

@@ -1,4 +1,4 @@
-// Enrollment (enrollments / enrollment), digest §2.8.
+// Enrollment (enrollments / enrollment), notes §2.8.
 import { z } from "zod";
 import { baseShape, DateSchema, GuidRefSchema } from "../common.js";
 import { RoleSchema } from "../enums.js";

@@ -27,7 +27,7 @@ export const ENTITIES: Record<EntityName, EntityDescriptor> = {
   result: resultEntity,
 };
 
-/** Path segment a GUIDRef of this type points at (schools are orgs, terms are academicSessions; digest §2.3). */
+/** Path segment a GUIDRef of this type points at (schools are orgs, terms are academicSessions; notes §2.3). */
 export const HREF_PATH: Record<GuidType, string> = {
   academicSession: "academicSessions",
   term: "academicSessions",

@@ -1,4 +1,4 @@
-// LineItem (lineItems / lineItem), digest §2.11; written by gradebook PUT.
+// LineItem (lineItems / lineItem), notes §2.11; written by gradebook PUT.
 import { z } from "zod";
 import { baseShape, DateSchema, DateTimeSchema, GuidRefInputSchema, GuidRefSchema } from "../common.js";
 import { StatusSchema } from "../enums.js";
@@ -19,11 +19,11 @@ export const LineItemSchema = z.object({
 });
 export type LineItem = z.infer<typeof LineItemSchema>;
 
-/** A date or a date-time: the CSV binding uses dates, REST uses date-times; accept both on input (digest §2.11). */
+/** A date or a date-time: the CSV binding uses dates, REST uses date-times; accept both on input (notes §2.11). */
 const DateOrDateTime = z.union([DateTimeSchema, DateSchema]);
 
 /**
- * PUT body of a line item, lenient where real clients are (digest §7.1): sourcedId-only references,
+ * PUT body of a line item, lenient where real clients are (notes §7.1): sourcedId-only references,
  * no category and no gradingPeriod, dates or date-times.
  */
 export const LineItemInputSchema = z.object({

@@ -1,4 +1,4 @@
-// Org (orgs / org), digest §2.9; schools are orgs of type `school`.
+// Org (orgs / org), notes §2.9; schools are orgs of type `school`.
 import { z } from "zod";
 import { baseShape, GuidRefSchema } from "../common.js";
 import { OrgTypeSchema } from "../enums.js";

@@ -1,4 +1,4 @@
-// Resource (resources / resource), digest §2.11.
+// Resource (resources / resource), notes §2.11.
 import { z } from "zod";
 import { baseShape } from "../common.js";
 import { ImportanceSchema, RoleSchema } from "../enums.js";

@@ -1,4 +1,4 @@
-// Result (results / result), digest §2.11; written by gradebook PUT.
+// Result (results / result), notes §2.11; written by gradebook PUT.
 import { z } from "zod";
 import { baseShape, DateSchema, DateTimeSchema, GuidRefInputSchema, GuidRefSchema } from "../common.js";
 import { ScoreStatusSchema, StatusSchema } from "../enums.js";
@@ -17,7 +17,7 @@ export const ResultSchema = z.object({
 export type Result = z.infer<typeof ResultSchema>;
 
 /**
- * PUT body of a result, lenient where real clients are (digest §7.1): sourcedId-only references,
+ * PUT body of a result, lenient where real clients are (notes §7.1): sourcedId-only references,
  * `scoreDate` as a date-time, empty comment, score above the line item's maximum.
  */
 export const ResultInputSchema = z.object({

@@ -1,4 +1,4 @@
-// User (users / user), digest §2.10; students and teachers are users with that role.
+// User (users / user), notes §2.10; students and teachers are users with that role.
 import { z } from "zod";
 import { baseShape, GuidRefSchema } from "../common.js";
 import { RoleSchema } from "../enums.js";

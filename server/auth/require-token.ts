@@ -113,7 +113,7 @@ export async function verifyBearer(
   return toAuthContext(payload);
 }
 
-/** Throws 403 forbidden unless the token holds at least one of `anyOf` (digest §6.2). An empty list allows all. */
+/** Throws 403 forbidden unless the token holds at least one of `anyOf` (notes §6.2). An empty list allows all. */
 export function requireScope(auth: AuthContext, anyOf: readonly string[]): void {
   if (anyOf.length === 0 || anyOf.some((s) => auth.scopes.has(s))) {
     return;

@@ -219,7 +219,7 @@ async function issueToken(c: Context<AppEnv>, deps: AppDeps): Promise<Response> 
   for (const [k, v] of Object.entries(NO_STORE)) {
     c.header(k, v);
   }
-  // RFC 6749 §5.1; token_type is case-insensitive, lower case as the digest §6.2 example.
+  // RFC 6749 §5.1; token_type is case-insensitive, lower case as the notes §6.2 example.
   return c.json({ access_token: accessToken, token_type: "bearer", expires_in: ttl, scope }, 200);
 }
 

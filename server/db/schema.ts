@@ -18,10 +18,10 @@ import {
 
 export const provider = pgSchema("provider");
 
-/** Millisecond precision, so a `dateLastModified>'<value we emitted>'` never matches the same record (digest §8). */
+/** Millisecond precision, so a `dateLastModified>'<value we emitted>'` never matches the same record (notes §8). */
 const modified = () => timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull();
 
-/** Columns every OneRoster record has (digest §2.2). */
+/** Columns every OneRoster record has (notes §2.2). */
 const base = () => ({
   sourcedId: idText().primaryKey(),
   status: text().notNull().default("active"),
@@ -33,7 +33,7 @@ const textArray = () => text().array();
 
 /**
  * sourcedIds sort by code point (`COLLATE "C"`) on every backend, so the default order, paging and the
- * primary-key index agree between PGlite, Postgres and a client comparing strings (digest §3.3).
+ * primary-key index agree between PGlite, Postgres and a client comparing strings (notes §3.3).
  */
 const idText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
 
@@ -179,7 +179,7 @@ export const resources = provider.table(
 
 /**
  * Gradebook rows carry `deleted`: a DELETE keeps the row as a `tobedeleted` tombstone for delta consumers
- * but hides it from ordinary reads and GET by id (digest §7.2).
+ * but hides it from ordinary reads and GET by id (notes §7.2).
  */
 export const categories = provider.table(
   "categories",
@@ -224,7 +224,7 @@ export const results = provider.table(
   (t) => [index().on(t.lineItemId), index().on(t.studentId), index().on(t.dateLastModified)],
 );
 
-/** OAuth clients: the secret is stored as a salted scrypt hash, never in clear (digest §6.2). */
+/** OAuth clients: the secret is stored as a salted scrypt hash, never in clear (notes §6.2). */
 export const oauthClients = provider.table("oauth_clients", {
   clientId: text().primaryKey(),
   name: text().notNull(),

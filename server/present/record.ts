@@ -1,5 +1,5 @@
-// DB row → wire object (digest §2): GUIDRefs with absolute hrefs, ISO dates with `Z`, absent optional fields
-// left out rather than null or empty, and field selection (digest §3.2).
+// DB row → wire object (notes §2): GUIDRefs with absolute hrefs, ISO dates with `Z`, absent optional fields
+// left out rather than null or empty, and field selection (notes §3.2).
 import { ENTITIES, type EntityName, type FieldKind, type GuidType, HREF_PATH } from "../../oneroster/index.js";
 import type { Row } from "../repo/records.js";
 

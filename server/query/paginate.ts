@@ -1,4 +1,4 @@
-// Paging headers (digest §4): X-Total-Count after filtering, and a Link header with first/prev/next/last
+// Paging headers (notes §4): X-Total-Count after filtering, and a Link header with first/prev/next/last
 // that keeps every other query parameter so a client can follow it blindly.
 
 /** Percent-encodes like encodeURIComponent (spaces as %20, never `+`), so any server reads it back the same. */

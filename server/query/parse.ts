@@ -1,4 +1,4 @@
-// Validated query parameters → QuerySpec (digest §3, §3.4). Pure: no SQL, no hono. Unknown filter fields and
+// Validated query parameters → QuerySpec (notes §3, §3.4). Pure: no SQL, no hono. Unknown filter fields and
 // malformed filters throw ApiError; unknown sort/selection fields become warnings, as v1p1 asks.
 import {
   DATE_RE,
@@ -87,7 +87,7 @@ function parseCount(name: string, raw: string | undefined, fallback: number, min
   return n;
 }
 
-/** `fields=` (digest §3.2): blank → 400; unknown names → warning and full records (digest §3.4). */
+/** `fields=` (notes §3.2): blank → 400; unknown names → warning and full records (notes §3.4). */
 export function parseFields(
   raw: string | undefined,
   entity: EntityDescriptor,
@@ -202,7 +202,7 @@ function resolvePredicate(
   }
 }
 
-/** `filter=` (digest §3.1) → resolved predicates; unknown field or malformed → 400 invalid_filter_field. */
+/** `filter=` (notes §3.1) → resolved predicates; unknown field or malformed → 400 invalid_filter_field. */
 export function parseFilterParam(
   raw: string | undefined,
   entity: EntityDescriptor,
@@ -244,7 +244,7 @@ export function parseFilterParam(
   };
 }
 
-/** Parses every collection parameter (digest §3, §4). */
+/** Parses every collection parameter (notes §3, §4). */
 export function parseCollectionQuery(read: QueryReader, entity: EntityDescriptor, opts: ParseOptions): QuerySpec {
   const warnings: StatusInfo[] = [];
   const requested = parseCount("limit", read("limit"), DEFAULT_LIMIT, 1);
@@ -286,7 +286,7 @@ export function parseCollectionQuery(read: QueryReader, entity: EntityDescriptor
   };
 }
 
-/** Single-object reads take only `fields` (digest §4). */
+/** Single-object reads take only `fields` (notes §4). */
 export function parseSingleQuery(
   read: QueryReader,
   entity: EntityDescriptor,

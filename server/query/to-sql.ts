@@ -1,4 +1,4 @@
-// QuerySpec → SQL: the only place a OneRoster filter or sort becomes SQL (digest §3.1, §3.3, §8).
+// QuerySpec → SQL: the only place a OneRoster filter or sort becomes SQL (notes §3.1, §3.3, §8).
 // Strings compare and sort by code point (COLLATE "C") so every backend and every client agree on order.
 import { and, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
@@ -44,7 +44,7 @@ export function predicateToSql(p: ResolvedPredicate, col: Expr): SQL {
     }
     case "strings":
     case "refs": {
-      // "array contains" semantics for = (digest §3.1 mock extras).
+      // "array contains" semantics for = (notes §3.1 mock extras).
       if (operator === "=") {
         return sql`${p.value} = any(${col})`;
       }
@@ -63,7 +63,7 @@ export function predicateToSql(p: ResolvedPredicate, col: Expr): SQL {
     case "date":
       return compare(sql`${col}`, operator, sql`${p.typed as string}::date`);
     case "datetime":
-      // Real timestamps, not strings (digest §8): a date-only value is midnight UTC.
+      // Real timestamps, not strings (notes §8): a date-only value is midnight UTC.
       return compare(sql`${col}`, operator, sql`${(p.typed as Date).toISOString()}::timestamptz`);
     case "number":
       return compare(sql`${col}`, operator, sql`${p.typed as number}::float8`);
@@ -94,7 +94,7 @@ export function whereToSql(
 ): SQL | undefined {
   const parts: SQL[] = [...scope];
   // A gradebook DELETE hides the tombstone from ordinary reads; a delta read (filter on status or
-  // dateLastModified) still sees it (digest §7.2, §8).
+  // dateLastModified) still sees it (notes §7.2, §8).
   if (table.deleted && !filter?.touchesDelta) {
     parts.push(sql`${table.deleted} = false`);
   }
@@ -108,7 +108,7 @@ export function whereToSql(
 }
 
 /**
- * ORDER BY for a sort field, always ending in sourcedId so paging never skips or repeats (digest §3.3).
+ * ORDER BY for a sort field, always ending in sourcedId so paging never skips or repeats (notes §3.3).
  * Descending is the exact reverse of ascending (nulls last ascending, first descending).
  */
 export function orderToSql(

@@ -1,4 +1,4 @@
-// Gradebook writes (digest §7): upsert and delete of categories, line items and results. Each verb is one
+// Gradebook writes (notes §7): upsert and delete of categories, line items and results. Each verb is one
 // transaction; references are checked inside it so no write leaves a dangling row. Never imports hono.
 import { and, eq, sql } from "drizzle-orm";
 import type { CategoryInput, LineItemInput, ResultInput } from "../../oneroster/index.js";
@@ -148,7 +148,7 @@ export async function upsertResult(db: Db, id: string, input: ResultInput, now: 
       metadata: input.metadata ?? null,
       scoreStatus: input.scoreStatus,
       score: input.score,
-      // A date-time scoreDate (Google's suite sends one) keeps the date as written (digest §7.1).
+      // A date-time scoreDate (Google's suite sends one) keeps the date as written (notes §7.1).
       scoreDate: input.scoreDate.slice(0, 10),
       comment: input.comment ?? null,
       dateLastModified: now,
@@ -163,7 +163,7 @@ export async function upsertResult(db: Db, id: string, input: ResultInput, now: 
 }
 
 /**
- * Deletes a gradebook object (digest §7.2): by default a soft delete (tombstone with a fresh dateLastModified,
+ * Deletes a gradebook object (notes §7.2): by default a soft delete (tombstone with a fresh dateLastModified,
  * hidden from ordinary reads); `hard` removes the row. Cascades: a line item's results are deleted with it; a
  * category's line items lose their category reference. Returns false when there was nothing to delete.
  */

@@ -43,7 +43,7 @@ export interface ListOptions {
   pageLocalSort: boolean;
 }
 
-/** One page of a collection and the total after filtering (digest §4). */
+/** One page of a collection and the total after filtering (notes §4). */
 export async function listRecords(
   db: Db,
   entity: EntityName,
@@ -65,7 +65,7 @@ export async function listRecords(
   return { rows: rows as Row[], total: Number(counted[0]?.n ?? 0) };
 }
 
-/** One record by sourcedId within a subset, or undefined; gradebook tombstones read as absent (digest §7.2). */
+/** One record by sourcedId within a subset, or undefined; gradebook tombstones read as absent (notes §7.2). */
 export async function getRecord(
   db: Db,
   entity: EntityName,

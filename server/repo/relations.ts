@@ -1,4 +1,4 @@
-// Relationship endpoints (digest §1.3-1.5 notes): for each nested operation, the parents that must exist
+// Relationship endpoints (notes §1.3-1.5 notes): for each nested operation, the parents that must exist
 // (404 otherwise) and the SQL that scopes the child collection. Derivation rules are ours where v1p1 is silent.
 import { type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";

@@ -11,7 +11,7 @@ export interface EntityTable {
   id: AnyPgColumn;
   status: AnyPgColumn;
   dateLastModified: AnyPgColumn;
-  /** Gradebook tables only: the DELETE tombstone flag (digest §7.2). */
+  /** Gradebook tables only: the DELETE tombstone flag (notes §7.2). */
   deleted?: AnyPgColumn;
   /** Wire field → SQL expression: a column, or a derived value such as `children`. */
   columns: Record<string, AnyPgColumn | SQL>;

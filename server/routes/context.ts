@@ -81,7 +81,7 @@ export async function servePage(
   return c.body(page.body, page.status, page.headers);
 }
 
-/** `{ <key>: data }`, plus `statusInfoSet` when there are warnings (digest §3.4). */
+/** `{ <key>: data }`, plus `statusInfoSet` when there are warnings (notes §3.4). */
 export function envelopeWith(key: string, data: unknown, warnings: readonly unknown[]): Record<string, unknown> {
   return warnings.length > 0 ? { [key]: data, statusInfoSet: warnings } : { [key]: data };
 }

@@ -1,4 +1,4 @@
-// PUT and DELETE of categories, line items and results (digest §7): validate the singular envelope with zod,
+// PUT and DELETE of categories, line items and results (notes §7): validate the singular envelope with zod,
 // call one repo verb, answer 201 on create, 200 on replace, 204 on delete.
 import type { Context } from "hono";
 import type { z } from "zod";
@@ -66,7 +66,7 @@ async function readBody(c: Context<AppEnv>): Promise<unknown> {
   return parsed;
 }
 
-/** Validates the object inside the envelope; the 400 names the bad field (digest §7.1). */
+/** Validates the object inside the envelope; the 400 names the bad field (notes §7.1). */
 function validate<T extends z.ZodType<{ sourcedId?: string | undefined }>>(
   schema: T,
   envelope: string,
@@ -94,7 +94,7 @@ export function putHandler(deps: RouteDeps, endpoint: Endpoint) {
     if (!body || typeof body !== "object" || Array.isArray(body) || !(key in body)) {
       throw new ApiError(
         "invalid_data",
-        `body must be an object with the key '${key}' (singular envelope, digest §7.1)`,
+        `body must be an object with the key '${key}' (singular envelope, notes §7.1)`,
       );
     }
     const value = (body as Record<string, unknown>)[key];

@@ -1,4 +1,4 @@
-// Mounts every operation of the endpoint table under /ims/oneroster/v1p1 (digest §1), and answers 405 with
+// Mounts every operation of the endpoint table under /ims/oneroster/v1p1 (notes §1), and answers 405 with
 // an Allow header for a known path with the wrong method.
 import type { Context, Hono } from "hono";
 import { ENDPOINTS, type Endpoint, ONEROSTER_BASE_PATH } from "../../oneroster/index.js";

@@ -34,7 +34,7 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
       if (rel) {
         const missing = await findMissingParent(deps.db, rel.parents);
         if (missing) {
-          // Unknown parent on a relationship endpoint → 404 unknownobject (digest §1.3 notes).
+          // Unknown parent on a relationship endpoint → 404 unknownobject (notes §1.3 notes).
           throw new ApiError("not_found", `no ${missing.label} with sourcedId '${missing.id}'`);
         }
       }

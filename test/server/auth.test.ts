@@ -1,5 +1,5 @@
 // OAuth 2 on the provider: the token endpoint (RFC 6749 §4.4, §2.3.1, §5.1, §5.2), JWKS, signing-key persistence,
-// and bearer verification with a frozen clock (RFC 6750 §3; digest §6.2). Runs on PGlite and Postgres.
+// and bearer verification with a frozen clock (RFC 6750 §3; notes §6.2). Runs on PGlite and Postgres.
 import { createAdaptorServer } from "@hono/node-server";
 import { Hono } from "hono";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from "jose";

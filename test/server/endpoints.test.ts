@@ -1,6 +1,6 @@
 // Walks every row of the endpoint table against a running provider seeded with `tiny`: status, content type,
 // envelope key, array vs object, every record valid against the oneroster/ schemas, subset rules, 401 without a
-// token, 403 without the scope, 404 for unknown ids and unknown parents (digest §1, §2, §5, §6.2).
+// token, 403 without the scope, 404 for unknown ids and unknown parents (notes §1, §2, §5, §6.2).
 import { expect, it } from "vitest";
 import {
   ALL_SCOPES,

@@ -1,4 +1,4 @@
-// The one error renderer (digest §5): an unexpected failure becomes a generic 500 status payload with a request
+// The one error renderer (notes §5): an unexpected failure becomes a generic 500 status payload with a request
 // id, and exactly one log line that carries the cause — never a stack trace to the client.
 import { expect, it } from "vitest";
 import { readStatusInfo } from "../../oneroster/index.js";

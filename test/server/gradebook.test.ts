@@ -1,4 +1,4 @@
-// Gradebook writes (digest §7): PUT upsert 201/200 with the singular envelope, lenient inputs real clients send,
+// Gradebook writes (notes §7): PUT upsert 201/200 with the singular envelope, lenient inputs real clients send,
 // 400 naming the bad field, 422 for references that do not exist, DELETE 204 with a tombstone that only delta
 // reads see, cascades, and transactional behaviour.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -55,7 +55,7 @@ describeEachDb("gradebook writes", (kind) => {
     },
   });
 
-  describe("PUT (digest §7.1)", () => {
+  describe("PUT (notes §7.1)", () => {
     it("creates with 201, replaces with 200, and the object reads back through every gradebook read path", async () => {
       const created = await sp.api("/lineItems/t-li-1", { method: "PUT", body: lineItem() });
       expect(created.status).toBe(201);
@@ -279,7 +279,7 @@ describeEachDb("gradebook writes", (kind) => {
     });
   });
 
-  describe("DELETE (digest §7.2)", () => {
+  describe("DELETE (notes §7.2)", () => {
     it("answers 204, then GET is 404, collections omit it, a delta filter still sees the tombstone", async () => {
       await sp.api("/lineItems/t-li-del", { method: "PUT", body: lineItem() });
       await sp.api("/results/t-r-del", { method: "PUT", body: result("t-li-del") });

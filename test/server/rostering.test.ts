@@ -1,5 +1,5 @@
 // Rostering reads against the seeded `tiny` district: paging headers, filters, sorting, field selection, subset
-// rules, relationship semantics, tombstones and delta (digest §1.3, §3, §4, §8); plus error and security cases.
+// rules, relationship semantics, tombstones and delta (notes §1.3, §3, §4, §8); plus error and security cases.
 import { expect, it } from "vitest";
 import { readStatusInfo, SCOPES } from "../../oneroster/index.js";
 import { describeEachDb } from "../support/each-db.js";
@@ -168,7 +168,7 @@ describeEachDb("rostering reads", (kind) => {
     expect(ids((await sp.api(`/terms/${terms[0].sourcedId}/classes?limit=10000`)).body.classes)).toContain(classId);
   });
 
-  it("keeps tobedeleted records listed and finds them with a delta filter (digest §8)", async () => {
+  it("keeps tobedeleted records listed and finds them with a delta filter (notes §8)", async () => {
     const dead = await sp.api(`/users?filter=${enc("status='tobedeleted'")}&limit=10000`);
     expect(dead.body.users.length).toBeGreaterThan(0);
     const newest = [...dead.body.users].sort((a, b) => (a.dateLastModified < b.dateLastModified ? 1 : -1))[0];

@@ -1,8 +1,8 @@
-// The pure filter parser of oneroster/query.ts on valid and invalid inputs (digest §3.1).
+// The pure filter parser of oneroster/query.ts on valid and invalid inputs (notes §3.1).
 import { describe, expect, it } from "vitest";
 import { FilterSyntaxError, formatFilter, parseFilter } from "../../oneroster/index.js";
 
-describe("parseFilter accepts the v1p1 grammar (digest §3.1)", () => {
+describe("parseFilter accepts the v1p1 grammar (notes §3.1)", () => {
   it.each([
     ["status='active'", [{ field: "status", operator: "=", value: "active" }], undefined],
     ["role!='student'", [{ field: "role", operator: "!=", value: "student" }], undefined],

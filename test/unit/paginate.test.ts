@@ -1,4 +1,4 @@
-// The Link header (digest §4): first/prev/next/last, other parameters kept and percent-encoded.
+// The Link header (notes §4): first/prev/next/last, other parameters kept and percent-encoded.
 import { describe, expect, it } from "vitest";
 import { linkHeader } from "../../server/query/paginate.js";
 
@@ -17,7 +17,7 @@ function rels(header: string | undefined): Record<string, string> {
 }
 
 describe("linkHeader", () => {
-  it("matches the digest's example: 503 records, page size 10, at offset 10", () => {
+  it("matches the notes' example: 503 records, page size 10, at offset 10", () => {
     const links = rels(linkHeader({ url, params: [], offset: 10, limit: 10, total: 503 }));
     expect(links).toEqual({
       next: `${url}?limit=10&offset=20`,

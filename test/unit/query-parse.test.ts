@@ -1,5 +1,5 @@
 // parseCollectionQuery / parseSingleQuery: limit, offset, sort, orderBy, fields and filter validation
-// against the entity descriptors (digest §3, §3.4, §4).
+// against the entity descriptors (notes §3, §3.4, §4).
 import { describe, expect, it } from "vitest";
 import { lineItemEntity, readStatusInfo, userEntity } from "../../oneroster/index.js";
 import { ApiError } from "../../server/errors.js";
@@ -23,7 +23,7 @@ function apiError(fn: () => unknown): ApiError {
   throw new Error("expected an ApiError");
 }
 
-describe("limit and offset (digest §4)", () => {
+describe("limit and offset (notes §4)", () => {
   it("defaults to limit 100, offset 0", () => {
     const spec = parse({});
     expect(spec.limit).toBe(100);
@@ -56,7 +56,7 @@ describe("limit and offset (digest §4)", () => {
   });
 });
 
-describe("sort and orderBy (digest §3.3, §3.4)", () => {
+describe("sort and orderBy (notes §3.3, §3.4)", () => {
   it("sorts by a known scalar field, ascending by default", () => {
     expect(parse({ sort: "familyName" }).sort).toEqual({ field: "familyName", direction: "asc" });
     expect(parse({ sort: "familyName", orderBy: "desc" }).sort).toEqual({ field: "familyName", direction: "desc" });
@@ -79,7 +79,7 @@ describe("sort and orderBy (digest §3.3, §3.4)", () => {
   });
 });
 
-describe("fields (digest §3.2, §3.4)", () => {
+describe("fields (notes §3.2, §3.4)", () => {
   it("selects the listed fields, trimmed and de-duplicated", () => {
     expect(parse({ fields: "givenName, familyName,givenName" }).fields).toEqual(["givenName", "familyName"]);
   });
@@ -100,7 +100,7 @@ describe("fields (digest §3.2, §3.4)", () => {
   });
 });
 
-describe("filter resolution against field kinds (digest §3.1)", () => {
+describe("filter resolution against field kinds (notes §3.1)", () => {
   it("types dateLastModified values as instants, date-only as midnight UTC", () => {
     const f = parse({ filter: "dateLastModified>'2026-01-02'" }).filter;
     expect(f?.predicates[0]?.typed).toEqual(new Date("2026-01-02T00:00:00.000Z"));
