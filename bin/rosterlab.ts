@@ -1,8 +1,9 @@
-// The one CLI: `rosterlab serve | seed | advance | conformance`. It wires the parts together (the server never
+// The one CLI: `rosterlab serve | seed | advance | sync | conformance`. It wires the parts together (the server never
 // imports seed/ or conformance/, so serve's seeding and the district clock are injected from here).
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { registerConformanceCommand } from "../conformance/cli.js";
+import { registerSyncCommands } from "../consumer/cli.js";
 import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
 import {
   addGeneratorOptions,
@@ -95,6 +96,7 @@ serve.action(async (flags: Record<string, unknown>) => {
 });
 
 registerSeedCommands(program, { migrateDb });
+registerSyncCommands(program);
 
 // `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
 registerConformanceCommand(program, async () => {
