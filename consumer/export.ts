@@ -85,10 +85,14 @@ export async function exportRoster(db: LmsDb): Promise<ExportedRoster> {
   const userRows = await db.select().from(users).orderBy(asc(users.id));
   const userById = new Map(userRows.map((u) => [u.id, u]));
   const agents = new Map<number, string[]>();
+  // `agents` as OneRoster lists them: on both sides of a link (a child's guardians, a guardian's children).
   for (const l of await db.select().from(parentLinks)) {
     const parent = userById.get(l.parentUserId);
-    if (parent?.sisId) {
+    const child = userById.get(l.childUserId);
+    // Links of a user in the trash can are kept (a restore brings them back) but are not live, so not exported.
+    if (parent?.sisId && child?.sisId && !parent.trashedAt && !child.trashedAt) {
       agents.set(l.childUserId, [...(agents.get(l.childUserId) ?? []), parent.sisId]);
+      agents.set(l.parentUserId, [...(agents.get(l.parentUserId) ?? []), child.sisId]);
     }
   }
   const orgEnrolments = new Map<number, string[]>();

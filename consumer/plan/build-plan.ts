@@ -736,6 +736,9 @@ async function planUsers(input: PlanInput, w: PlanWriter, known: KnownUnits): Pr
   return present;
 }
 
+/** OneRoster user roles that are someone's parent or guardian (notes §2.10, `agents`). */
+const GUARDIAN_ROLES = new Set(["parent", "guardian", "relative"]);
+
 /** Manual LMS users a SIS user may be mapped to (seed 003, "Map SIS Entries to Existing Users"). */
 async function adoptableUsers(input: PlanInput, fresh: DesiredUser[]): Promise<Map<string, UserRow>> {
   const out = new Map<string, UserRow>();
@@ -786,7 +789,10 @@ async function planUserLinks(
       continue;
     }
     const wantedLinks = new Set<string>();
-    for (const parent of d.agents) {
+    // OneRoster lists a link on both sides (a student's agents are its guardians, a guardian's agents its children);
+    // links are read from the child's side only, so each is planned once.
+    const agents = GUARDIAN_ROLES.has(d.sisRole) ? [] : d.agents;
+    for (const parent of agents) {
       if (!present.has(parent)) {
         w.note(`user ${d.sisId}: agent ${parent} is not an LMS user; no parent link`);
         continue;
@@ -803,7 +809,7 @@ async function planUserLinks(
         });
       }
     }
-    for (const k of currentLinks) {
+    for (const k of GUARDIAN_ROLES.has(d.sisRole) ? [] : currentLinks) {
       if (k.endsWith(`>${d.sisId}`) && !wantedLinks.has(k)) {
         const [parent] = k.split(">");
         await w.add({
