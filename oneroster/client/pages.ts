@@ -150,6 +150,7 @@ export async function* walkPages<A extends PageAnswer>(
       done = nextOffset >= total;
     } else if (links && links.length > 0) {
       done = nextLink === undefined;
+      warnOnce(warnings, "the provider sends no X-Total-Count; the end is taken from the Link header");
     } else {
       // Neither header: the only safe end is an empty page (a short page may be a silent cap).
       done = false;
