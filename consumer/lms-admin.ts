@@ -3,7 +3,7 @@
 // bumps the store version, so a plan held before it can no longer be approved blindly.
 import { bumpStoreVersion } from "./apply.js";
 import type { LmsDb } from "./store/open.js";
-import { enrollments, users } from "./store/schema.js";
+import { enrollments, orgUnits, users } from "./store/schema.js";
 
 export interface ManualEnrolment {
   userId: number;
@@ -59,6 +59,25 @@ export async function manualUser(db: LmsDb, u: ManualUser, now: Date): Promise<n
         updatedAt: now,
       })
       .returning({ id: users.id });
+    await bumpStoreVersion(tx, now);
+    return row?.id as number;
+  });
+}
+
+export interface ManualOrgUnit {
+  kind: "org" | "session" | "template" | "offering" | "section";
+  type: string;
+  code: string;
+  name: string;
+}
+
+/** Creates an org unit by hand (no sync key); returns its id. */
+export async function manualOrgUnit(db: LmsDb, u: ManualOrgUnit, now: Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(orgUnits)
+      .values({ ...u, source: "manual", createdAt: now, updatedAt: now })
+      .returning({ id: orgUnits.id });
     await bumpStoreVersion(tx, now);
     return row?.id as number;
   });

@@ -3,8 +3,8 @@
 // nothing. Each option is switched on through the same config the CLI reads.
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { manualUser } from "../../consumer/lms-admin.js";
-import { batches, enrollments, users } from "../../consumer/store/schema.js";
+import { manualOrgUnit, manualUser } from "../../consumer/lms-admin.js";
+import { batches, enrollments, orgUnits, users } from "../../consumer/store/schema.js";
 import { openSyncHarness, type SyncHarness } from "../support/sync-harness.js";
 
 let h: SyncHarness | undefined;
@@ -98,5 +98,50 @@ describe("configuration options", () => {
     const real = await h.sync();
     expect(real.mode).toBe("full");
     expect(real.counts?.byEntity.user?.create).toBe(dry.counts?.byEntity.user?.create);
+  });
+
+  it("maps a SIS school onto an org unit created by hand with the same code, when configured", async () => {
+    h = await openSyncHarness("pglite", { settings: { mapExistingOrgUnits: true } });
+    const school = (await h.providerRecords("/schools", "orgs")).find(
+      (o) => o.status === "active" && typeof o.identifier === "string",
+    );
+    const id = await manualOrgUnit(
+      h.store.db,
+      { kind: "org", type: "School", code: String(school?.identifier), name: "Made by hand" },
+      h.clock.now(),
+    );
+    const r = await h.sync();
+    expect(r.counts?.byEntity.orgUnit?.adopt).toBe(1);
+    const [row] = await h.store.db.select().from(orgUnits).where(eq(orgUnits.id, id));
+    expect(row?.sisId).toBe(school?.sourcedId);
+    expect(row?.name).toBe(school?.name);
+    expect(
+      await h.store.db
+        .select()
+        .from(orgUnits)
+        .where(eq(orgUnits.sisId, String(school?.sourcedId))),
+    ).toHaveLength(1);
+  });
+
+  it("unenrols a user from an SIS org it no longer belongs to (itslearning), and keeps it when switched off", async () => {
+    for (const unenrolFromOrgs of [true, false]) {
+      h = await openSyncHarness("pglite", { profile: "itslearning", settings: { unenrolFromOrgs } });
+      await h.sync();
+      const teacher = (await h.providerRecords("/teachers", "users")).find(
+        (u) => u.status === "active" && Array.isArray(u.orgs) && u.orgs.length >= 1,
+      );
+      const orgs = (teacher?.orgs as { sourcedId: string }[]).map((o) => o.sourcedId);
+      const district = (await h.providerRecords("/orgs", "orgs")).find((o) => o.type === "district");
+      await h.update("users", String(teacher?.sourcedId), { orgIds: [String(district?.sourcedId)] });
+      await h.sync();
+      const exported = (await h.exportLms()).users.find((u) => u.sourcedId === teacher?.sourcedId);
+      if (unenrolFromOrgs) {
+        expect(exported?.orgs).toEqual([district?.sourcedId]);
+      } else {
+        expect(exported?.orgs).toEqual([...new Set([...orgs, String(district?.sourcedId)])].sort());
+      }
+      await h.close();
+      h = undefined;
+    }
   });
 });
