@@ -9,7 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     globalSetup: ["test/setup/global-setup.ts"],
-    testTimeout: 30_000,
+    // Generous: consumer suites run whole syncs, and CI machines are shared; a hang still fails.
+    testTimeout: 120_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
     env: { TZ: "UTC" },

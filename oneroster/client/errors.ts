@@ -67,3 +67,20 @@ export function describeProviderStatus(status: ProviderStatus | undefined): stri
   const parts = [status.codeMajor, status.severity, status.codeMinor].filter(Boolean).join("/");
   return status.description ? `${parts}: ${status.description}` : parts;
 }
+
+/** The HTTP_STATUS error for an answer the caller cannot use, its message naming the provider's status payload. */
+export function httpStatusError(
+  method: string,
+  res: { status: number; url: string; json: unknown },
+): OneRosterClientError {
+  const err = new OneRosterClientError("HTTP_STATUS", `${method} ${res.url} answered ${res.status}`, {
+    status: res.status,
+    url: res.url,
+    body: res.json,
+  });
+  const detail = describeProviderStatus(err.providerStatus);
+  if (detail) {
+    err.message = `${err.message} (${detail})`;
+  }
+  return err;
+}

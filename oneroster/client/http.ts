@@ -4,7 +4,7 @@
 // (p-limit). A whole exchange (status, headers and body) is one attempt, so a body cut mid-way is retried too.
 import pLimit, { type LimitFunction } from "p-limit";
 import pRetry, { AbortError } from "p-retry";
-import { describeProviderStatus, OneRosterClientError } from "./errors.js";
+import { httpStatusError, OneRosterClientError } from "./errors.js";
 import { type Page, type PageCursor, type PageFetcher, type WalkOptions, walkPages } from "./pages.js";
 import { basicCredentials, buildUrl, formBody, type QueryValues } from "./wire.js";
 
@@ -307,20 +307,6 @@ export class OneRosterClient {
       throw err;
     }
   }
-}
-
-/** The HTTP_STATUS error for an answer the caller cannot use, with the provider's status payload. */
-export function httpStatusError(method: string, res: ClientResponse): OneRosterClientError {
-  const err = new OneRosterClientError("HTTP_STATUS", `${method} ${res.url} answered ${res.status}`, {
-    status: res.status,
-    url: res.url,
-    body: res.json,
-  });
-  const detail = describeProviderStatus(err.providerStatus);
-  if (detail) {
-    err.message = `${err.message} (${detail})`;
-  }
-  return err;
 }
 
 function errorDescription(json: unknown): string {

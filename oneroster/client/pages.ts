@@ -1,7 +1,7 @@
 // Walks a v1p1 collection page by page with limit/offset, deciding where the collection ends from X-Total-Count
 // and the Link header, never from "a short page means the end" (notes §4: providers may cap limit silently).
 // The fetch is injected, so the consumer (retrying client) and the conformance suite (recording context) share it.
-import { OneRosterClientError } from "./errors.js";
+import { httpStatusError, OneRosterClientError } from "./errors.js";
 import { findRecords, type HasHeaders, linkFor, linksOf, type QueryValues, totalCount } from "./wire.js";
 
 /** What the walker needs of an answer; callers may pass richer objects and get them back on each page. */
@@ -95,11 +95,7 @@ export async function* walkPages<A extends PageAnswer>(
     const query: QueryValues = { ...options.query, limit: options.pageSize, offset: cursor.offset };
     const answer = await fetchPage(options.path, query);
     if (answer.status !== 200) {
-      throw new OneRosterClientError("HTTP_STATUS", `GET ${answer.url} answered ${answer.status}`, {
-        status: answer.status,
-        url: answer.url,
-        body: answer.json,
-      });
+      throw httpStatusError("GET", answer);
     }
     const warnings: string[] = [];
     const found = findRecords(answer.json, options.envelope);

@@ -3,7 +3,9 @@
 // 429 with Retry-After, connections dropped mid-body), and tokens that expire mid-run. It converges or says why.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
+import { batchErrors } from "../../consumer/store/schema.js";
 import { openSyncHarness, type SyncHarness } from "../support/sync-harness.js";
 
 let h: SyncHarness | undefined;
@@ -125,6 +127,27 @@ async function startFaultProxy(target: string, faultFor: (n: number, url: string
       }),
   };
 }
+
+describe("bad records", () => {
+  it("a record that fails the v1p1 schema is an error on that record with its data; the rest syncs", async () => {
+    h = await openSyncHarness("pglite");
+    const student = (await h.providerRecords("/students", "users")).find((u) => u.status === "active");
+    // A user with no orgs breaks the v1p1 model (orgs has at least one entry).
+    await h.update("users", String(student?.sourcedId), { orgIds: [] });
+    const r = await h.sync();
+    expect(r.status).toBe("completed_with_errors");
+    const [err] = await h.store.db
+      .select()
+      .from(batchErrors)
+      .where(eq(batchErrors.sourcedId, String(student?.sourcedId)));
+    expect(err?.code).toBe("SCHEMA_MISMATCH");
+    expect(err?.message).toMatch(/orgs/);
+    expect((err?.record as { username?: string }).username).toBe(student?.username);
+    const users = (await h.exportLms()).users;
+    expect(users.some((u) => u.sourcedId === student?.sourcedId)).toBe(false);
+    expect(users.length).toBeGreaterThan(10);
+  });
+});
 
 describe("transport faults", () => {
   it("survives 5xx bursts, 429 with Retry-After and connections dropped mid-body, and converges", async () => {
