@@ -71,11 +71,15 @@ export async function openSyncHarness(
   };
   const fastRetries: Partial<ClientOptions> = { minRetryDelayMs: 1, maxRetryDelayMs: 5, sleep: async () => {} };
   const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${provider.origin}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    const send = () =>
+      fetch(`${provider.origin}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    // An idle keep-alive connection can be closed by the server just as it is reused (the in-process PGlite
+    // blocks the event loop for long stretches); the admin calls here are idempotent, so one retry is safe.
+    const res = await send().catch(send);
     if (!res.ok) {
       throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
     }
