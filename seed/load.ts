@@ -107,7 +107,7 @@ function insertBatch(table: TableName): number {
 export interface LoadTarget {
   tx: Tx;
   /** COPY … FROM STDIN inside `tx`; absent where multi-row INSERTs are the better choice. */
-  copy?: DbHandle["copyFrom"];
+  copy?: CopyFn;
 }
 
 /** The load target of `tx`, a transaction open on `handle`. */
