@@ -17,6 +17,8 @@ export interface SpawnChildOptions {
   /** Path of the child script relative to bench/. */
   script: string;
   args?: string[];
+  /** The child's whole environment (the bench entry point passes its own, with NODE_ENV=production). */
+  env: NodeJS.ProcessEnv;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
   /** Written to the child's stdin as one line before waiting (the ceiling receives its bodies this way). */
@@ -31,7 +33,7 @@ export async function spawnChild<T>(options: SpawnChildOptions): Promise<BenchCh
     [...(options.nodeFlags ?? []), "--import", "tsx", scriptPath, ...(options.args ?? [])],
     {
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, NODE_ENV: "production" },
+      env: options.env,
     },
   );
   const stderr: string[] = [];

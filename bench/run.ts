@@ -40,7 +40,10 @@ const Options = z.object({
   /** Server for the Postgres backend; only the scratch database rosterlab_bench is created on it. */
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
 });
-type BenchOptions = z.output<typeof Options>;
+type BenchOptions = z.output<typeof Options> & {
+  /** The environment the provider and ceiling children run with (read from process.env by the action). */
+  childEnv: NodeJS.ProcessEnv;
+};
 
 /** The ratio the issue asks of `/users?limit=100` on Postgres. */
 const USERS_TARGET = 0.5;
@@ -179,6 +182,7 @@ async function benchBackend(
     );
     provider = await spawnChild<ProviderInfo>({
       script: "./provider-process.ts",
+      env: options.childEnv,
       args: [
         "--size",
         options.size,
@@ -207,6 +211,7 @@ async function benchBackend(
     const refs = await takeReferences(info, token, figures);
     ceiling = await spawnChild<CeilingInfo>({
       script: "./ceiling-process.ts",
+      env: options.childEnv,
       input: JSON.stringify(refs.map((r) => r.route)),
     });
     await checkCeiling(ceiling.info.origin, refs);
@@ -398,7 +403,7 @@ const program = new Command("bench")
       return;
     }
     try {
-      process.exitCode = await runBench(parsed.data);
+      process.exitCode = await runBench({ ...parsed.data, childEnv: { ...process.env, NODE_ENV: "production" } });
     } catch (error) {
       log(
         error instanceof LoadError || error instanceof BenchError

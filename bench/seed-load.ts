@@ -8,15 +8,13 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
-import postgres from "postgres";
 import { generateDistrict } from "../seed/generate.js";
 import { parseGeneratorOptions } from "../seed/generator-options.js";
 import { copyLine, copyStatement, qualifiedTableName } from "../seed/load.js";
 import type { SizeName } from "../seed/presets.js";
 import { emptyEdgeCounts, TABLE_NAMES, type TableName } from "../seed/rows.js";
 import { seedDatabase } from "../seed/seed-database.js";
-import { type DbHandle, openDb, wrapPglite } from "../server/db/client.js";
+import { type DbHandle, openDb } from "../server/db/client.js";
 import { migrateDb } from "../server/db/migrate.js";
 
 export interface SeedLoadBenchOptions {
@@ -123,9 +121,9 @@ async function benchPostgres(
   log: (s: string) => void,
 ): Promise<SeedLoadBenchRow> {
   const dbName = `rl_bench_seed_${process.pid}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}"`);
-  await admin.unsafe(`CREATE DATABASE "${dbName}"`);
+  const admin = await openDb(serverUrl, { max: 1 });
+  await admin.exec(`DROP DATABASE IF EXISTS "${dbName}"`);
+  await admin.exec(`CREATE DATABASE "${dbName}"`);
   const url = withDatabase(serverUrl, dbName);
   const dir = await mkdtemp(join(tmpdir(), "rl-bench-"));
   try {
@@ -141,32 +139,26 @@ async function benchPostgres(
     // Ceiling: the very same rows, serialized to COPY text before the clock starts, COPY'd raw into identical
     // tables (same columns, indexes and constraints) in one transaction.
     await writeCopyFiles(dir, preset, seed);
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const raw = await openDb(url, { max: 1 });
     try {
-      await sql.unsafe(`CREATE SCHEMA "${CEILING_SCHEMA}"; ${ceilingTables()}`);
+      await raw.exec(`CREATE SCHEMA "${CEILING_SCHEMA}"; ${ceilingTables()}`);
       const started = performance.now();
-      await sql.begin(async (tx) => {
+      await raw.db.transaction(async () => {
         for (const t of TABLE_NAMES) {
           if ((await stat(join(dir, t))).size === 0) {
             continue;
           }
-          const writable = await tx.unsafe(copyStatement(t, CEILING_SCHEMA)).writable();
-          for await (const chunk of createReadStream(join(dir, t), { highWaterMark: 256 * 1024 })) {
-            if (!writable.write(chunk as Buffer)) {
-              await once(writable, "drain");
-            }
-          }
-          writable.end();
-          await once(writable, "finish");
+          const file = createReadStream(join(dir, t), { highWaterMark: 256 * 1024 }) as AsyncIterable<Uint8Array>;
+          await raw.copyFrom(copyStatement(t, CEILING_SCHEMA), file);
         }
       });
       return benchRow("postgres", preset, load, (performance.now() - started) / 1000);
     } finally {
-      await sql.end({ timeout: 5 });
+      await raw.close();
     }
   } finally {
-    await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
-    await admin.end({ timeout: 5 });
+    await admin.exec(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
+    await admin.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -194,16 +186,14 @@ function benchRow(
 
 async function benchPglite(preset: SizeName, seed: number, log: (s: string) => void): Promise<SeedLoadBenchRow> {
   const dir = await mkdtemp(join(tmpdir(), "rl-bench-"));
-  const client = new PGlite();
-  await client.waitReady;
-  const handle = wrapPglite(client, "PGlite (bench)");
+  const handle = await openDb("memory:");
   try {
     await migrateDb(handle);
     log(`pglite ${preset}: loading…`);
     const load = await timeLoad(handle, preset, seed);
-    // Ceiling: the same rows as COPY text, through PGlite's COPY FROM '/dev/blob' into identical tables.
+    // Ceiling: the same rows as COPY text, through the handle's COPY (PGlite reads a blob) into identical tables.
     await writeCopyFiles(dir, preset, seed);
-    await client.exec(`CREATE SCHEMA "${CEILING_SCHEMA}"; ${ceilingTables()}`);
+    await handle.exec(`CREATE SCHEMA "${CEILING_SCHEMA}"; ${ceilingTables()}`);
     const blobs: [TableName, Blob][] = [];
     for (const t of TABLE_NAMES) {
       if ((await stat(join(dir, t))).size > 0) {
@@ -211,9 +201,9 @@ async function benchPglite(preset: SizeName, seed: number, log: (s: string) => v
       }
     }
     const started = performance.now();
-    await client.transaction(async (tx) => {
+    await handle.db.transaction(async () => {
       for (const [t, blob] of blobs) {
-        await tx.query(copyStatement(t, CEILING_SCHEMA).replace("FROM STDIN", "FROM '/dev/blob'"), [], { blob });
+        await handle.copyFrom(copyStatement(t, CEILING_SCHEMA), blob);
       }
     });
     return benchRow("pglite", preset, load, (performance.now() - started) / 1000);

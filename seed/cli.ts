@@ -31,6 +31,8 @@ export interface TextSink {
 export interface SeedCommandHooks {
   /** Brings the schema up to date before loading (the lead passes server/db/migrate's migrateDb). */
   migrateDb?(handle: DbHandle): Promise<void>;
+  /** The environment to read instead of process.env (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
   /** Where output goes (tests pass their own). */
   out?: TextSink;
   err?: TextSink;
@@ -88,7 +90,7 @@ export function registerSeedCommands(program: Command, hooks: SeedCommandHooks =
         fail(err, e instanceof z.ZodError ? describeIssues(e) : String(e), 2);
         return;
       }
-      const env = readSeedEnv();
+      const env = readSeedEnv(hooks.env);
       if (!env.DATABASE_URL) {
         err.write(
           `${pc.yellow("note")} DATABASE_URL is not set: seeding an in-memory PGlite that is gone when this command exits (\`rosterlab serve\` seeds its own on start)\n`,
@@ -154,7 +156,7 @@ export function registerSeedCommands(program: Command, hooks: SeedCommandHooks =
         return;
       }
       const { days, churnRate, url } = parsed.data;
-      const env = readSeedEnv();
+      const env = readSeedEnv(hooks.env);
       let summary: unknown;
       if (url) {
         const token = flags.adminToken ?? env.ROSTERLAB_ADMIN_TOKEN;

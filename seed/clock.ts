@@ -35,7 +35,7 @@ import {
   resourceForSubject,
   type StreamContext,
 } from "./generate.js";
-import { insertRows, type Tx } from "./load.js";
+import { insertRows, type LoadTarget, loadTarget } from "./load.js";
 import { createFaker, districtDomain, slug } from "./people.js";
 import { createRng, hashString, type Rng } from "./random.js";
 import { TABLE_NAMES, type TableName, type UserRow } from "./rows.js";
@@ -107,8 +107,7 @@ export interface WallClock {
 }
 
 /** Per-advance working context. */
-interface Run {
-  tx: Tx;
+interface Run extends LoadTarget {
   state: ClockState;
   stream: StreamContext;
   cal: SchoolYearCalendar;
@@ -203,7 +202,7 @@ export interface DistrictClock {
 
 /** The district clock over one database; `wall` stamps the changes (inject a fixed clock in tests). */
 export function createDistrictClock(
-  handle: Pick<DbHandle, "db">,
+  handle: Pick<DbHandle, "db" | "driver" | "copyFrom">,
   wall: WallClock = { now: () => new Date() },
 ): DistrictClock {
   return {
@@ -250,7 +249,7 @@ export function createDistrictClock(
           }
         }
         const run: Run = {
-          tx,
+          ...loadTarget(handle, tx),
           state,
           stream: {
             plan,
@@ -442,7 +441,7 @@ async function enrollInSchool(
       endDate: end,
     });
   }
-  await insertRows(run.tx, "enrollments", rows);
+  await insertRows(run, "enrollments", rows);
   touch(run, "enrollments", rows.length);
   return rows.length;
 }
@@ -488,10 +487,10 @@ async function newStudent(run: Run, rng: Rng, f: Faker): Promise<boolean> {
   });
   student.agentIds = [guardian.sourcedId];
   guardian.agentIds = [student.sourcedId];
-  await insertRows(run.tx, "users", [student, guardian]);
+  await insertRows(run, "users", [student, guardian]);
   touch(run, "users", 2);
   const plan = { ...run.stream.plan, cal: run.cal };
-  await insertRows(run.tx, "demographics", [buildDemographics(plan, f, rng, stampFn, student, grade, sex)]);
+  await insertRows(run, "demographics", [buildDemographics(plan, f, rng, stampFn, student, grade, sex)]);
   touch(run, "demographics", 1);
   await enrollInSchool(run, rng, student.sourcedId, schoolId, grade, stamp);
   return true;
@@ -580,7 +579,7 @@ async function scheduleChange(run: Run, rng: Rng): Promise<boolean> {
       .set({ status: "tobedeleted", endDate: endedOn(run), dateLastModified: stamp })
       .where(eq(enrollments.sourcedId, e.sourcedId));
     const begin = e.beginDate && e.beginDate > run.date ? e.beginDate : run.date;
-    await insertRows(run.tx, "enrollments", [
+    await insertRows(run, "enrollments", [
       {
         ...e,
         sourcedId: run.stream.ids.next("enr"),
@@ -635,7 +634,7 @@ async function teacherReplaced(run: Run, rng: Rng, f: Faker): Promise<boolean> {
       sex: rng.chance(0.5) ? "female" : "male",
       awkward: false,
     });
-    await insertRows(run.tx, "users", [hire]);
+    await insertRows(run, "users", [hire]);
     touch(run, "users", 1);
     replacement = hire.sourcedId;
   } else {
@@ -645,7 +644,7 @@ async function teacherReplaced(run: Run, rng: Rng, f: Faker): Promise<boolean> {
     .update(enrollments)
     .set({ status: "tobedeleted", endDate: endedOn(run), dateLastModified: stamp })
     .where(eq(enrollments.sourcedId, e.sourcedId));
-  await insertRows(run.tx, "enrollments", [
+  await insertRows(run, "enrollments", [
     {
       ...e,
       sourcedId: run.stream.ids.next("enr"),
@@ -722,7 +721,7 @@ async function newGuardian(run: Run, rng: Rng, f: Faker): Promise<boolean> {
     awkward: false,
   });
   g.agentIds = [s.sourcedId];
-  await insertRows(run.tx, "users", [g]);
+  await insertRows(run, "users", [g]);
   await run.tx
     .update(users)
     .set({ agentIds: [...(s.agentIds ?? []), g.sourcedId], dateLastModified: stamp })
@@ -774,7 +773,7 @@ async function newLineItem(run: Run, rng: Rng): Promise<boolean> {
     resultValueMax: cat.max,
     deleted: false,
   };
-  await insertRows(run.tx, "lineItems", [li]);
+  await insertRows(run, "lineItems", [li]);
   touch(run, "lineItems", 1);
   const studentIds = await run.tx
     .select({ id: enrollments.userId })
@@ -798,7 +797,7 @@ async function newLineItem(run: Run, rng: Rng): Promise<boolean> {
       deleted: false,
     };
   });
-  await insertRows(run.tx, "results", rows);
+  await insertRows(run, "results", rows);
   touch(run, "results", rows.length);
   return true;
 }
@@ -831,7 +830,7 @@ async function rollover(run: Run): Promise<void> {
       metadata: null,
       schoolYear: cal.schoolYear,
     }));
-    await insertRows(tx, "academicSessions", sessions);
+    await insertRows(run, "academicSessions", sessions);
     touch(run, "academicSessions", sessions.length);
   }
   const oldTerms = oldCal.terms.map((t) => t.sourcedId);
@@ -985,8 +984,8 @@ async function rollover(run: Run): Promise<void> {
       newUsers.push(child, parent);
       newDemo.push(buildDemographics(extended, kf, rng, stampFn, child, "KG", sex));
     }
-    await insertRows(tx, "users", newUsers);
-    await insertRows(tx, "demographics", newDemo);
+    await insertRows(run, "users", newUsers);
+    await insertRows(run, "demographics", newDemo);
     touch(run, "users", newUsers.length);
     touch(run, "demographics", newDemo.length);
   }
@@ -1035,7 +1034,7 @@ async function rollover(run: Run): Promise<void> {
         sex: "female",
         awkward: false,
       });
-      await insertRows(tx, "users", [hire]);
+      await insertRows(run, "users", [hire]);
       touch(run, "users", 1);
       teachers.push(hire.sourcedId);
     }
@@ -1058,9 +1057,9 @@ async function rollover(run: Run): Promise<void> {
       asOfDate: cal.year.startDate,
       edges: null,
     });
-    await insertRows(tx, "courses", out.courses);
-    await insertRows(tx, "classes", out.classes);
-    await insertRows(tx, "enrollments", out.enrollments);
+    await insertRows(run, "courses", out.courses);
+    await insertRows(run, "classes", out.classes);
+    await insertRows(run, "enrollments", out.enrollments);
     touch(run, "courses", out.courses.length);
     touch(run, "classes", out.classes.length);
     touch(run, "enrollments", out.enrollments.length);

@@ -1,5 +1,5 @@
 // The loader: drains a generated row stream into the provider tables inside one transaction. Postgres gets
-// COPY FROM STDIN on the transaction's own connection; PGlite gets batched multi-row INSERTs. seed/ only.
+// COPY FROM STDIN through the handle (which joins the transaction); PGlite gets batched multi-row INSERTs. seed/ only.
 
 import { getTableColumns } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
@@ -20,6 +20,8 @@ export interface LoadProgress {
 }
 
 export type ProgressFn = (p: LoadProgress) => void;
+
+type CopyFn = DbHandle["copyFrom"];
 
 interface ColumnInfo {
   key: string;
@@ -101,19 +103,17 @@ function insertBatch(table: TableName): number {
   return Math.max(1, Math.floor(INSERT_PARAMS / columnsOf(table).length));
 }
 
-interface CopyQuery {
-  writable(): Promise<NodeJS.WritableStream>;
-  reject?: (err: unknown) => void;
+/** Where the loader writes: an open transaction and, on Postgres, the handle's COPY (which joins that transaction). */
+export interface LoadTarget {
+  tx: Tx;
+  /** COPY … FROM STDIN inside `tx`; absent where multi-row INSERTs are the better choice. */
+  copy?: CopyFn;
 }
 
-interface CopyCapable {
-  unsafe(text: string): CopyQuery;
-}
-
-/** The postgres.js connection a drizzle transaction runs on, so COPY joins the same transaction. */
-function transactionClient(tx: Tx): CopyCapable | null {
-  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
-  return client && typeof (client as CopyCapable).unsafe === "function" ? (client as CopyCapable) : null;
+/** The load target of `tx`, a transaction open on `handle`. */
+export function loadTarget(handle: Pick<DbHandle, "driver" | "copyFrom">, tx: Tx): LoadTarget {
+  // PGlite's COPY reads its whole input as one in-memory blob; batched INSERTs keep a large load's memory flat there.
+  return handle.driver === "postgres" ? { tx, copy: (statement, data) => handle.copyFrom(statement, data) } : { tx };
 }
 
 /** The COPY statement (text format, every column in schema order) for one table, optionally another schema. */
@@ -133,36 +133,7 @@ export function copyLine(table: TableName, row: Record<string, unknown>): string
   return `${line}\n`;
 }
 
-/** Streams COPY text (already formatted lines) into one table on the transaction's connection. */
-async function copyText(client: CopyCapable, table: TableName, chunks: string[]): Promise<void> {
-  const query = client.unsafe(copyStatement(table));
-  // postgres.js resolves the COPY query with the stream and then drops a server error on the floor (the
-  // stream's final callback never fires), so we hook its reject to hear about a failed COPY.
-  let onFailure: (err: unknown) => void = () => {};
-  const failed = new Promise<never>((_, reject) => {
-    onFailure = reject;
-  });
-  failed.catch(() => {});
-  const originalReject = query.reject;
-  query.reject = (err: unknown) => {
-    originalReject?.(err);
-    onFailure(err);
-  };
-  const writable = await query.writable();
-  const done = new Promise<void>((resolve, reject) => {
-    writable.on("error", reject);
-    writable.on("finish", () => resolve());
-  });
-  for (const chunk of chunks) {
-    if (!writable.write(chunk)) {
-      await Promise.race([new Promise<void>((resolve) => writable.once("drain", () => resolve())), failed]);
-    }
-  }
-  writable.end();
-  await Promise.race([done, failed]);
-}
-
-async function copyRows(client: CopyCapable, table: TableName, rows: Record<string, unknown>[]): Promise<void> {
+async function copyRows(copy: CopyFn, table: TableName, rows: Record<string, unknown>[]): Promise<void> {
   const chunks: string[] = [];
   let chunk = "";
   for (const row of rows) {
@@ -173,18 +144,18 @@ async function copyRows(client: CopyCapable, table: TableName, rows: Record<stri
     }
   }
   chunks.push(chunk);
-  await copyText(client, table, chunks);
+  await copy(copyStatement(table), chunks);
 }
 
-/** Writes rows into one table of the transaction, by COPY where the driver allows it. */
-export async function insertRows(tx: Tx, table: TableName, rows: Record<string, unknown>[]): Promise<void> {
+/** Writes rows into one table of the target's transaction, by COPY where the target offers it. */
+export async function insertRows(target: LoadTarget, table: TableName, rows: Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) {
     return;
   }
-  const client = transactionClient(tx);
+  const { tx, copy } = target;
   // COPY pays a fixed round-trip cost (tens of ms for a tiny one); a few rows go faster as an INSERT.
-  if (client && rows.length >= 200) {
-    await copyRows(client, table, rows);
+  if (copy && rows.length >= 200) {
+    await copyRows(copy, table, rows);
     return;
   }
   const perStatement = insertBatch(table);
@@ -200,12 +171,12 @@ const COPY_CHUNK_CHARS = 128 * 1024;
 
 /** Drains a generated stream into the tables, flushing per-table buffers so memory stays bounded. */
 export async function loadStream(
-  tx: Tx,
+  target: LoadTarget,
   items: Iterable<GeneratedItem>,
   progress?: ProgressFn,
 ): Promise<Record<TableName, number>> {
   const counts = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
-  const client = transactionClient(tx);
+  const { copy } = target;
   let rows = 0;
   // One batch is written while the next is generated, so the database works while we build rows; one at a
   // time, because a transaction has one connection.
@@ -219,7 +190,7 @@ export async function loadStream(
     inflight = p;
   };
 
-  if (client) {
+  if (copy) {
     // Postgres: COPY text per table, in chunks of ~256 KB, sent every ~4 MB.
     const text = new Map<TableName, { chunks: string[]; lines: string[]; chars: number; size: number }>(
       TABLE_NAMES.map((t) => [t, { chunks: [], lines: [], chars: 0, size: 0 }]),
@@ -231,7 +202,7 @@ export async function loadStream(
       }
       const chunks = [...buf.chunks, buf.lines.join("")];
       text.set(t, { chunks: [], lines: [], chars: 0, size: 0 });
-      await send(() => copyText(client, t, chunks));
+      await send(() => copy(copyStatement(t), chunks));
     };
     for (const item of items) {
       if ("progress" in item) {
@@ -285,13 +256,13 @@ export async function loadStream(
       if (buf.length >= insertBatch(item.table) * 4) {
         buffers.set(item.table, []);
         const batch = buf;
-        await send(() => insertRows(tx, item.table, batch));
+        await send(() => insertRows(target, item.table, batch));
       }
     }
     for (const t of TABLE_NAMES) {
       const buf = buffers.get(t);
       if (buf && buf.length > 0) {
-        await send(() => insertRows(tx, t, buf));
+        await send(() => insertRows(target, t, buf));
       }
     }
   }

@@ -12,7 +12,7 @@ import {
   parseGeneratorOptions,
   resolveCounts,
 } from "./generator-options.js";
-import { loadStream, type ProgressFn, type Tx, truncateSql } from "./load.js";
+import { loadStream, loadTarget, type ProgressFn, type Tx, truncateSql } from "./load.js";
 import type { DistrictCounts } from "./presets.js";
 import { type EdgeCaseCounts, emptyEdgeCounts, TABLE_NAMES, type TableName } from "./rows.js";
 
@@ -95,7 +95,7 @@ export async function seedDatabase(
         );
       }
     }
-    rows = await loadStream(tx, generateDistrict(options, edges), progress);
+    rows = await loadStream(loadTarget(handle, tx), generateDistrict(options, edges), progress);
     const plan = planDistrict(options);
     await writeClockState(tx, {
       generator: options,

@@ -86,6 +86,10 @@ export function retryAfterMs(value: string | null, now: number): number | undefi
   if (/^\s*\d+\s*$/.test(value)) {
     return Number(value) * 1000;
   }
+  // Every HTTP-date form starts with a day name; anything else (`1.5`, `-5`) is unreadable, not a date in 2001.
+  if (!/^\s*[A-Za-z]{3}/.test(value)) {
+    return undefined;
+  }
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
@@ -269,24 +273,28 @@ export class OneRosterClient {
       }
       return answer;
     };
+    const minDelay = o.minRetryDelayMs ?? 500;
+    const maxDelay = o.maxRetryDelayMs ?? 30_000;
     try {
       return await pRetry(once, {
         retries: o.retries ?? 5,
-        factor: 2,
-        minTimeout: o.minRetryDelayMs ?? 500,
-        maxTimeout: o.maxRetryDelayMs ?? 30_000,
-        randomize: true,
+        // p-retry decides whether to retry; every wait goes through this.sleep (below), so it waits no time itself.
+        minTimeout: 0,
+        maxTimeout: 0,
         shouldRetry: ({ error }) => error instanceof RetryableFailure,
         onFailedAttempt: async ({ error, retriesLeft, attemptNumber }) => {
           if (!(error instanceof RetryableFailure) || retriesLeft === 0) {
             return;
           }
           this.retryCount++;
-          // Honour Retry-After (RFC 9110 §10.2.3) before p-retry's own backoff, bounded by maxRetryAfterMs.
+          // Exponential backoff with jitter (doubling from minDelay, up to maxDelay); a longer Retry-After
+          // (RFC 9110 §10.2.3), bounded by maxRetryAfterMs, wins.
+          const backoff = Math.min(maxDelay, Math.round((1 + Math.random()) * minDelay * 2 ** (attemptNumber - 1)));
           const asked = Math.min(error.retryAfterMs ?? 0, o.maxRetryAfterMs ?? 120_000);
-          o.onEvent?.({ type: "retry", method, url, attempt: attemptNumber, reason: error.message, waitMs: asked });
-          if (asked > 0) {
-            await this.sleep(asked);
+          const waitMs = Math.max(backoff, asked);
+          o.onEvent?.({ type: "retry", method, url, attempt: attemptNumber, reason: error.message, waitMs });
+          if (waitMs > 0) {
+            await this.sleep(waitMs);
           }
         },
       });

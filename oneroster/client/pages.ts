@@ -55,13 +55,22 @@ export interface WalkOptions {
 /** Builds the URL of one page; the caller's fetcher adds the base URL. */
 export type PageFetcher<A extends PageAnswer> = (path: string, query: QueryValues) => Promise<A>;
 
-function offsetOf(url: string): number | undefined {
+/** The query parameters of a Link URL, resolved against the answer's URL (RFC 8288 allows relative references). */
+function paramsOf(url: string, base: string): URLSearchParams | undefined {
   try {
-    const v = new URL(url).searchParams.get("offset");
-    return v === null ? 0 : Number(v);
+    return new URL(url, base).searchParams;
   } catch {
     return undefined;
   }
+}
+
+function offsetOf(url: string, base: string): number | undefined {
+  const params = paramsOf(url, base);
+  if (!params) {
+    return undefined;
+  }
+  const v = params.get("offset");
+  return v === null ? 0 : Number(v);
 }
 
 function idsOf(records: unknown[]): string[] {
@@ -80,14 +89,17 @@ export async function* walkPages<A extends PageAnswer>(
 ): AsyncGenerator<Page<A>> {
   const maxPages = options.maxPages ?? 100_000;
   let cursor: PageCursor = options.start ?? { offset: 0, pages: 0 };
+  // Each kind of defect is reported once per walk (its first occurrence), however many pages show it.
   const warned = new Set<string>();
-  const warnOnce = (list: string[], text: string) => {
-    if (!warned.has(text)) {
-      warned.add(text);
+  const warnOnce = (list: string[], kind: string, text: string) => {
+    if (!warned.has(kind)) {
+      warned.add(kind);
       list.push(text);
     }
   };
   let previousIds: Set<string> | undefined;
+  /** Offset of a short page whose Link named no next page; records after it mean Link cannot be trusted. */
+  let linkEndedAt: number | undefined;
   for (;;) {
     if (cursor.pages >= maxPages) {
       throw new OneRosterClientError("BAD_RESPONSE", `${options.path}: gave up after ${maxPages} pages`);
@@ -107,7 +119,11 @@ export async function* walkPages<A extends PageAnswer>(
       );
     }
     if (found.key !== options.envelope) {
-      warnOnce(warnings, `records arrived under "${found.key}" instead of the envelope key "${options.envelope}"`);
+      warnOnce(
+        warnings,
+        "envelope",
+        `records arrived under "${found.key}" instead of the envelope key "${options.envelope}"`,
+      );
     }
     const records = found.records;
     const total = totalCount(answer);
@@ -128,41 +144,73 @@ export async function* walkPages<A extends PageAnswer>(
       unstable = true;
       warnOnce(
         warnings,
+        "total-moved",
         `X-Total-Count moved from ${firstTotal} to ${total} while paging: the collection changed during the read`,
       );
     }
     const links = linksOf(answer);
     if (links === undefined) {
-      warnOnce(warnings, "the Link header is malformed; paging by offset");
+      warnOnce(warnings, "link-malformed", "the Link header is malformed; paging by offset");
     }
     const nextLink = links ? linkFor(links, "next") : undefined;
+    if (received > 0 && linkEndedAt !== undefined) {
+      warnOnce(
+        warnings,
+        "link-ended-early",
+        `Link named no next page after the short page at offset ${linkEndedAt}, yet more records followed: the provider caps limit silently; reading on until an empty page`,
+      );
+    }
     let done: boolean;
     if (received === 0) {
       done = true;
       if (total !== undefined && cursor.offset < total) {
-        warnOnce(warnings, `X-Total-Count says ${total} but the page at offset ${cursor.offset} is empty`);
+        warnOnce(
+          warnings,
+          "empty-before-total",
+          `X-Total-Count says ${total} but the page at offset ${cursor.offset} is empty`,
+        );
       }
     } else if (total !== undefined) {
       done = nextOffset >= total;
     } else if (links && links.length > 0) {
-      done = nextLink === undefined;
-      warnOnce(warnings, "the provider sends no X-Total-Count; the end is taken from the Link header");
+      // A full page without a next link is the last one. A short page without one may be a silent cap on limit
+      // (notes §4) whose links still assume the limit we asked for, so only an empty page may end the walk there.
+      done = nextLink === undefined && received >= options.pageSize;
+      warnOnce(
+        warnings,
+        "no-total-count",
+        "the provider sends no X-Total-Count; the end is taken from the Link header",
+      );
+      if (nextLink === undefined && !done) {
+        linkEndedAt ??= cursor.offset;
+      }
     } else {
       // Neither header: the only safe end is an empty page (a short page may be a silent cap).
       done = false;
-      warnOnce(warnings, "the provider sends neither X-Total-Count nor Link; reading until an empty page");
+      if (links) {
+        warnOnce(
+          warnings,
+          "no-headers",
+          "the provider sends neither X-Total-Count nor Link; reading until an empty page",
+        );
+      }
     }
     if (!done && nextLink !== undefined) {
-      const linked = offsetOf(nextLink);
+      const linked = offsetOf(nextLink, answer.url);
       if (linked !== undefined && linked !== nextOffset) {
         warnOnce(
           warnings,
+          "link-offset",
           `Link next points at offset ${linked} but ${received} records came from offset ${cursor.offset}; reading on from ${nextOffset} so none is skipped`,
         );
       }
       for (const name of ["filter", "sort", "fields"] as const) {
-        if (options.query?.[name] !== undefined && !nextLink.includes(`${name}=`)) {
-          warnOnce(warnings, `Link next drops the ${name} parameter; paging with our own URLs instead`);
+        if (options.query?.[name] !== undefined && !paramsOf(nextLink, answer.url)?.has(name)) {
+          warnOnce(
+            warnings,
+            `link-drops-${name}`,
+            `Link next drops the ${name} parameter; paging with our own URLs instead`,
+          );
         }
       }
     }

@@ -112,7 +112,10 @@ export function recordProblems(
   return checkRecord(entity, record, options).problems;
 }
 
-/** A record judged: the normalised, schema-parsed value when valid, and its problems otherwise. */
+/**
+ * A record judged: the normalised, schema-parsed value when valid (vocabulary extensions such as `ext:coach` kept
+ * as sent, so an enum field may hold one), and its problems otherwise.
+ */
 export interface CheckedRecord<T> {
   value?: T;
   problems: string[];
@@ -125,15 +128,28 @@ export function checkRecord<T = Record<string, unknown>>(
   options: RecordCheckOptions = {},
 ): CheckedRecord<T> {
   const lenient = options.lenient ?? false;
+  const booleans = options.booleans ?? "either";
+  const fields = ENTITIES[entity].fields;
   const normalised = normaliseRecord(entity, record, options);
   const problems: string[] = [];
   const parsed = (ENTITY_SCHEMAS[entity] as z.ZodType).safeParse(normalised);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.push(`${issue.path.join(".") || "(record)"}: ${issue.message}`);
+      const field = String(issue.path[0] ?? "");
+      const value = record[field];
+      // A boolean of the spelling the options refuse: say so, not what the normalised copy looked like.
+      const refusedSpelling =
+        fields[field]?.kind === "boolean" &&
+        issue.path.length === 1 &&
+        ((booleans === "string" && typeof value === "boolean") ||
+          (booleans === "json" && (value === "true" || value === "false")));
+      const message = refusedSpelling
+        ? `${JSON.stringify(value)} is not the boolean spelling asked for (booleans: "${booleans}")`
+        : issue.message;
+      problems.push(`${issue.path.join(".") || "(record)"}: ${message}`);
     }
   }
-  for (const [name, kind] of Object.entries(ENTITIES[entity].fields)) {
+  for (const [name, kind] of Object.entries(fields)) {
     const value = normalised[name];
     if (kind.kind !== "ref" && kind.kind !== "refs") {
       continue;
@@ -151,7 +167,18 @@ export function checkRecord<T = Record<string, unknown>>(
       }
     });
   }
-  return problems.length === 0 && parsed.success ? { value: parsed.data as T, problems } : { problems };
+  if (problems.length > 0 || !parsed.success) {
+    return { problems };
+  }
+  // The schema judged extension tokens through a stand-in (normaliseRecord); the value keeps the provider's own.
+  const value = { ...(parsed.data as Record<string, unknown>) };
+  for (const [name, kind] of Object.entries(fields)) {
+    const original = record[name];
+    if (kind.kind === "enum" && typeof original === "string" && original.startsWith("ext:")) {
+      value[name] = original;
+    }
+  }
+  return { value: value as T, problems };
 }
 
 /** A reference found in a record: the field it sits in, the id, the target kind, and its href. */

@@ -4,14 +4,19 @@
 /** Query values as clients pass them; undefined values are left out. */
 export type QueryValues = Record<string, string | number | undefined>;
 
+/** encodeURIComponent plus the sub-delimiters it leaves alone (RFC 3986 §2.2): `!`, `'`, `(`, `)` and `*`. */
+function encodeComponent(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /**
  * Encodes query parameters with encodeURIComponent, not URLSearchParams: spaces must travel as %20, not '+',
- * because v1p1 filter values are quoted strings that may hold spaces (notes §3.1).
+ * because v1p1 filter values are quoted strings that may hold spaces, and the quotes travel as %27 (notes §3.1).
  */
 export function encodeQuery(query: QueryValues = {}): string {
   return Object.entries(query)
     .filter((e): e is [string, string | number] => e[1] !== undefined)
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(String(v))}`)
     .join("&");
 }
 
@@ -48,7 +53,9 @@ export interface LinkEntry {
 /** Parses a Link header; returns undefined when it is present but malformed. */
 export function parseLinkHeader(value: string): LinkEntry[] | undefined {
   const entries: LinkEntry[] = [];
-  const re = /\s*<([^>]*)>\s*((?:;\s*[A-Za-z*-]+\s*=\s*(?:"[^"]*"|[^;,]*)\s*)*)(,|$)/y;
+  // RFC 8288 §3: `; name` or `; name=value`, the value a quoted string or a token (a looser value would swallow a
+  // missing comma between two entries).
+  const re = /\s*<([^>]*)>\s*((?:;\s*[\w!#$%&'*+.^`|~-]+\s*(?:=\s*(?:"[^"]*"|[^\s;,"<>]*))?\s*)*)(,|$)/y;
   let pos = 0;
   while (pos < value.length) {
     re.lastIndex = pos;

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { childProcessEnv } from "../setup/env.js";
 import { openSyncHarness, type SyncHarness } from "../support/sync-harness.js";
 
 const CLI = join(import.meta.dirname, "..", "..", "bin", "rosterlab.js");
@@ -19,7 +20,7 @@ interface Run {
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TZ: "UTC", ...env },
+      env: { ...childProcessEnv(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -14,6 +14,9 @@ interface Run {
   exitCode: number;
 }
 
+/** The environment the commands read: a PGlite directory of this file's own (set in beforeAll). */
+const env: NodeJS.ProcessEnv = {};
+
 async function run(args: string[]): Promise<Run> {
   let out = "";
   let err = "";
@@ -28,6 +31,7 @@ async function run(args: string[]): Promise<Run> {
   });
   registerSeedCommands(program, {
     migrateDb,
+    env,
     out: { write: (s: string) => (out += s) },
     err: { write: (s: string) => (err += s) },
   });
@@ -47,17 +51,11 @@ async function run(args: string[]): Promise<Run> {
 
 describe("the seed and advance commands", () => {
   let dir: string;
-  const savedUrl = process.env.DATABASE_URL;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "rl-seed-cli-"));
-    process.env.DATABASE_URL = join(dir, "pgdata");
+    env.DATABASE_URL = join(dir, "pgdata");
   });
   afterAll(async () => {
-    if (savedUrl === undefined) {
-      delete process.env.DATABASE_URL;
-    } else {
-      process.env.DATABASE_URL = savedUrl;
-    }
     await rm(dir, { recursive: true, force: true });
   });
 

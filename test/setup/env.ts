@@ -1,5 +1,6 @@
 // The test environment, parsed once by zod: TEST_DATABASE_URL (a Postgres server for the [postgres] branch),
-// TEST_PRIMARY_DB (backend of run-once suites) and CI (when true, a missing URL is a hard failure, never a skip).
+// TEST_PRIMARY_DB (backend of run-once suites), CI (when true, a missing URL is a hard failure, never a skip) and
+// vitest's VITEST_POOL_ID. The only test file that reads process.env.
 import { z } from "zod";
 
 const TestEnvSchema = z.object({
@@ -14,6 +15,10 @@ const TestEnvSchema = z.object({
     .string()
     .optional()
     .transform((v) => v !== undefined && ["true", "1", "yes"].includes(v.trim().toLowerCase())),
+  VITEST_POOL_ID: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || "0"),
 });
 
 export interface TestEnv {
@@ -22,6 +27,8 @@ export interface TestEnv {
   ci: boolean;
   /** The one backend of suites that run once (routes, conformance): pglite in `npm test`, postgres in `test:pg`. */
   primaryDb: "pglite" | "postgres";
+  /** vitest's worker number (names per-worker scratch databases); "0" outside a worker. */
+  poolId: string;
 }
 
 /** Parses the given environment; throws one message listing every bad variable. */
@@ -31,14 +38,24 @@ export function readTestEnv(env: NodeJS.ProcessEnv = process.env): TestEnv {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`bad test environment: ${problems}`);
   }
-  const { TEST_DATABASE_URL: testDatabaseUrl, CI: ci, TEST_PRIMARY_DB: primaryDb } = parsed.data;
+  const {
+    TEST_DATABASE_URL: testDatabaseUrl,
+    CI: ci,
+    TEST_PRIMARY_DB: primaryDb,
+    VITEST_POOL_ID: poolId,
+  } = parsed.data;
   if (primaryDb === "postgres" && !testDatabaseUrl) {
     throw new Error("bad test environment: TEST_PRIMARY_DB=postgres needs TEST_DATABASE_URL");
   }
-  return { testDatabaseUrl, ci, primaryDb };
+  return { testDatabaseUrl, ci, primaryDb, poolId };
 }
 
 export const testEnv: TestEnv = readTestEnv();
+
+/** What a child process started by a test inherits: enough to find node and a home, nothing else. */
+export function childProcessEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TZ: "UTC" };
+}
 
 /** The message used wherever CI runs without a Postgres URL. */
 export const CI_NEEDS_POSTGRES = "CI=true but TEST_DATABASE_URL is not set: the Postgres suites must run in CI";

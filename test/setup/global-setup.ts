@@ -27,13 +27,14 @@ export async function setup(project: TestProject): Promise<void> {
   const url = env.testDatabaseUrl;
   // One template per run (pid in the name), so two engineers' runs against one server never collide.
   const template = `${TEST_DB_PREFIX}pl_p${process.pid}`;
-  const admin = openAdmin(url);
+  let admin: Awaited<ReturnType<typeof openAdmin>> | undefined;
   try {
+    admin = await openAdmin(url);
     await dropStaleTestDatabases(admin, url);
     await dropDatabase(admin, template);
-    await admin.unsafe(`CREATE DATABASE "${template}"`);
+    await admin.exec(`CREATE DATABASE "${template}"`);
   } catch (err) {
-    await admin.end({ timeout: 5 });
+    await admin?.close();
     throw new Error(`cannot prepare the template database on TEST_DATABASE_URL: ${(err as Error).message}`);
   }
   const handle = await openDb(withDatabase(url, template), { max: 1 });
@@ -44,11 +45,12 @@ export async function setup(project: TestProject): Promise<void> {
     await handle.close();
   }
   project.provide("pgTemplate", template);
+  const owner = admin;
   cleanup = async () => {
     try {
-      await dropDatabase(admin, template);
+      await dropDatabase(owner, template);
     } finally {
-      await admin.end({ timeout: 5 });
+      await owner.close();
     }
   };
 }

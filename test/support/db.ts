@@ -1,11 +1,10 @@
 // openTestDb: an isolated, migrated database for one test or one file. PGlite: a per-worker migrated template,
 // cloned per call. Postgres: a database copied from the run's template, dropped on close. reset() truncates.
-import { PGlite } from "@electric-sql/pglite";
 import { getTableName, is } from "drizzle-orm";
 import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import type { Db, DbHandle } from "../../server/db/client.js";
-import { openDb, wrapPglite } from "../../server/db/client.js";
+import { openDb } from "../../server/db/client.js";
 import { migrateDb } from "../../server/db/migrate.js";
 import * as providerSchema from "../../server/db/schema.js";
 import { CI_NEEDS_POSTGRES, testEnv } from "../setup/env.js";
@@ -45,21 +44,16 @@ export function truncateStatement(...extra: Record<string, unknown>[]): string {
   return `TRUNCATE TABLE ${qualifiedTableNames(providerSchema, ...extra).join(", ")} RESTART IDENTITY CASCADE`;
 }
 
-let pgliteTemplate: Promise<PGlite> | undefined;
+let pgliteTemplate: Promise<DbHandle> | undefined;
 
 /** The worker's migrated PGlite, built once; every test gets a clone of it. */
-function migratedPglite(): Promise<PGlite> {
+function migratedPglite(): Promise<DbHandle> {
   pgliteTemplate ??= (async () => {
-    const client = new PGlite();
-    await client.waitReady;
-    await migrateDb(pgliteHandle(client));
-    return client;
+    const handle = await openDb("memory:");
+    await migrateDb(handle);
+    return handle;
   })();
   return pgliteTemplate;
-}
-
-function pgliteHandle(client: PGlite): DbHandle {
-  return wrapPglite(client, "PGlite (test clone)");
 }
 
 let counter = 0;
@@ -72,8 +66,10 @@ export async function openTestDb(
   const truncate = truncateStatement(...(options.extraSchemas ?? []));
   if (kind === "pglite") {
     const template = await migratedPglite();
-    const client = (await template.clone()) as PGlite;
-    const handle = pgliteHandle(client);
+    if (!template.clone) {
+      throw new Error("openTestDb: the PGlite handle cannot clone");
+    }
+    const handle = await template.clone();
     return {
       handle,
       db: handle.db,
@@ -89,15 +85,15 @@ export async function openTestDb(
   }
   counter += 1;
   // Several files can share a worker and hold databases at once, hence pool id + pid + counter.
-  const name = `${TEST_DB_PREFIX}_w${process.env.VITEST_POOL_ID ?? "0"}_p${process.pid}_${counter}`;
-  const admin = openAdmin(url);
+  const name = `${TEST_DB_PREFIX}_w${testEnv.poolId}_p${process.pid}_${counter}`;
+  const admin = await openAdmin(url);
   let handle: DbHandle;
   try {
     await createDatabaseFrom(admin, name, template);
     handle = await openDb(withDatabase(url, name), { max: 2 });
   } catch (err) {
     await dropDatabase(admin, name).catch(() => {});
-    await admin.end({ timeout: 5 });
+    await admin.close();
     throw err;
   }
   let closed = false;
@@ -116,7 +112,7 @@ export async function openTestDb(
         await handle.close();
         await dropDatabase(admin, name);
       } finally {
-        await admin.end({ timeout: 5 });
+        await admin.close();
       }
     },
   };
