@@ -11,7 +11,8 @@ import { registerTokenRoute, TOKEN_PATH } from "./auth/token-route.js";
 import { createPageCache } from "./cache/page-cache.js";
 import type { AppDeps } from "./deps.js";
 import { ApiError, renderError } from "./errors.js";
-import { createQuirkStore } from "./faults/store.js";
+import { registerFaultHook } from "./faults/engine.js";
+import { createFaultStore } from "./faults/store.js";
 import { originOf, type RouteDeps } from "./routes/context.js";
 import { registerOneRosterRoutes } from "./routes/index.js";
 
@@ -26,7 +27,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const routeDeps: RouteDeps = {
     ...deps,
-    quirkStore: createQuirkStore(deps.db, deps.clock, deps.quirks),
+    quirkStore: createFaultStore(deps.db, deps.clock, [
+      ...[...(deps.quirks ?? [])].map((name) => ({ name, params: {} })),
+      ...(deps.faults ?? []),
+    ]),
     pageCache: deps.pageCache ?? createPageCache(0),
     tokenCache: new Map(),
   };
@@ -58,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   registerTokenRoute(app, deps);
   registerJwksRoute(app, deps.keys);
+  registerFaultHook(app, routeDeps);
   registerOneRosterRoutes(app, routeDeps);
   registerAdminRoutes(app, routeDeps);
 

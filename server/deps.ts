@@ -5,6 +5,7 @@ import type { TokenKeys } from "./auth/keys.js";
 import type { PageCache } from "./cache/page-cache.js";
 import type { ServerConfig } from "./config.js";
 import type { Db, Driver } from "./db/client.js";
+import type { FaultSpec } from "./faults/catalog.js";
 import type { QuirkName } from "./faults/presets.js";
 import type { Logger } from "./log.js";
 
@@ -33,6 +34,10 @@ export interface AppDeps {
   log: Logger;
   /** Quirks on for every client from start (CLI `--quirk`); more can be switched on through /admin. */
   quirks?: ReadonlySet<QuirkName>;
+  /** Fault presets (quirks or transport faults, with parameters) on for every client from start (CLI `--quirk`). */
+  faults?: readonly FaultSpec[];
+  /** Waits for the `latency` fault; tests pass one that records the wait. Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
   districtClock?: DistrictClockPort;
   /** Rendered GET pages, dropped on every data change (see cache/page-cache.ts); none when absent. */
   pageCache?: PageCache;

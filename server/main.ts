@@ -14,6 +14,7 @@ import type { ServerConfig } from "./config.js";
 import { type DbHandle, openDb } from "./db/client.js";
 import { migrateDb } from "./db/migrate.js";
 import { type DistrictClockPort, systemClock } from "./deps.js";
+import type { FaultSpec } from "./faults/catalog.js";
 import type { QuirkName } from "./faults/presets.js";
 import { createLogger } from "./log.js";
 
@@ -21,6 +22,8 @@ export const DEMO_CLIENT_ID = "rosterlab-demo";
 
 export interface StartOptions {
   quirks?: ReadonlySet<QuirkName>;
+  /** Fault presets with parameters on from start (`--quirk latency:ms=200`). */
+  faults?: readonly FaultSpec[];
   /** Runs after migration, before listening: the CLI seeds here (the server never imports seed/). */
   beforeListen?: (handle: DbHandle) => Promise<void>;
   districtClock?: (handle: DbHandle) => DistrictClockPort;
@@ -62,6 +65,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       log,
       pageCache: pages.cache,
       ...(options.quirks ? { quirks: options.quirks } : {}),
+      ...(options.faults ? { faults: options.faults } : {}),
       ...(options.districtClock ? { districtClock: options.districtClock(handle) } : {}),
     });
     const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(

@@ -3,6 +3,7 @@
 // (`<field>Id`, `<field>Ids`). Imported by server/ and seed/ only.
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   customType,
@@ -12,6 +13,7 @@ import {
   integer,
   jsonb,
   pgSchema,
+  primaryKey,
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
@@ -266,6 +268,40 @@ export const requestLog = provider.table(
     durationMs: integer().notNull(),
   },
   (t) => [index().on(t.at), index().on(t.clientId)],
+);
+
+/**
+ * Fault presets switched on at run time (quirks and transport faults, see server/faults), one row per preset and
+ * scope: `provider` for every client, `client:<clientId>` for one. In the database so every replica agrees.
+ */
+export const faultSwitches = provider.table(
+  "fault_switches",
+  {
+    scope: text().notNull(),
+    name: text().notNull(),
+    /** The parameters as given (defaults are applied when read, so they can change without a migration). */
+    params: jsonb().$type<Record<string, unknown>>().notNull(),
+    switchedOnAt: timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull(),
+    /** The preset switches itself off at this instant (its `duration`); null: on until switched off. */
+    until: timestamp({ precision: 3, withTimezone: true, mode: "date" }),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.name] })],
+);
+
+/**
+ * Request counters of fault presets (every Nth request, uses of one token), so a fault fires on the same requests
+ * however many provider processes share the database. `key` is '' or the counted thing (a token's jti).
+ */
+export const faultCounters = provider.table(
+  "fault_counters",
+  {
+    scope: text().notNull(),
+    name: text().notNull(),
+    key: text().notNull(),
+    n: bigint({ mode: "number" }).notNull(),
+    updatedAt: timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.name, t.key] }), index().on(t.updatedAt)],
 );
 
 /** All OneRoster data tables, in load order (parents before children). */
