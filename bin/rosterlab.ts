@@ -1,4 +1,4 @@
-// The one CLI: `rosterlab serve | seed | advance | conformance`. It wires the parts together (the server never
+// The one CLI: `rosterlab serve | seed | advance | conformance | clients | requests`. It wires the parts together (the server never
 // imports seed/ or conformance/, so serve's seeding and the district clock are injected from here).
 import { Command, Option } from "commander";
 import pc from "picocolors";
@@ -11,6 +11,7 @@ import {
   generatorOptionsFromFlags,
   seedDatabase,
 } from "../seed/index.js";
+import { registerAdminCommands } from "../server/admin/cli.js";
 import { DEFAULT_CONFIG, readServerConfig } from "../server/config.js";
 import { openDb } from "../server/db/client.js";
 import { migrateDb } from "../server/db/migrate.js";
@@ -117,12 +118,14 @@ serve.action(async (flags: Record<string, unknown>) => {
 });
 
 registerSeedCommands(program, { migrateDb });
+registerAdminCommands(program, { out: process.stdout, err: process.stderr, env: process.env });
 
 // `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
 registerConformanceCommand(program, async () => {
   const running = await startServer(
     { ...DEFAULT_CONFIG, port: 0, logLevel: "error" },
     {
+      demoClientLeniency: "strict",
       beforeListen: async (handle) => void (await seedDatabase(handle, { seed: 1, size: "tiny", fingerprint: false })),
     },
   );

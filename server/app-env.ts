@@ -9,5 +9,9 @@ export type AppEnv = {
     auth?: AuthContext;
     /** Set by the fault hook (faults/engine.ts) once it knows the client: the quirks in force and faults applied. */
     faults?: RequestFaults;
+    /** The client a request came from, as far as it is known (for the request log). */
+    clientId?: string;
+    /** Protocol deviations a lenient provider accepted on this request (for the request log and scorecard). */
+    findings?: string[];
   };
 };

@@ -9,10 +9,15 @@ import type { AppEnv } from "./app-env.js";
 import { registerJwksRoute } from "./auth/keys.js";
 import { registerTokenRoute, TOKEN_PATH } from "./auth/token-route.js";
 import { createPageCache } from "./cache/page-cache.js";
+import { registerClientAdminRoutes } from "./clients/admin-routes.js";
+import { createClientDirectory } from "./clients/directory.js";
 import type { AppDeps } from "./deps.js";
 import { ApiError, renderError } from "./errors.js";
 import { registerFaultHook } from "./faults/engine.js";
 import { createFaultStore } from "./faults/store.js";
+import { registerRequestLogAdminRoutes } from "./request-log/admin-routes.js";
+import { registerRequestLogHook } from "./request-log/hook.js";
+import { createRequestLog } from "./request-log/writer.js";
 import { originOf, type RouteDeps } from "./routes/context.js";
 import { registerOneRosterRoutes } from "./routes/index.js";
 
@@ -34,6 +39,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     pageCache: deps.pageCache ?? createPageCache(0),
     tokenCache: new Map(),
   };
+  const requestLog =
+    deps.requestLog ??
+    createRequestLog(deps.db, deps.clock, deps.log, {
+      retentionDays: deps.config.requestLogDays,
+      maxRows: deps.config.requestLogMaxRows,
+    });
+  const testServerDeps = { ...routeDeps, clients: createClientDirectory(deps.db), requestLog };
 
   app.use("*", async (c, next) => {
     const given = c.req.header("x-request-id");
@@ -50,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
     await next();
   });
+  registerRequestLogHook(app, testServerDeps);
 
   app.get("/", (c) => {
     const origin = originOf(c, deps);
@@ -62,9 +75,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   registerTokenRoute(app, deps);
   registerJwksRoute(app, deps.keys);
-  registerFaultHook(app, routeDeps);
+  registerFaultHook(app, testServerDeps);
   registerOneRosterRoutes(app, routeDeps);
   registerAdminRoutes(app, routeDeps);
+  registerClientAdminRoutes(app, testServerDeps);
+  registerRequestLogAdminRoutes(app, testServerDeps);
 
   app.notFound((c) => {
     const err = new ApiError("not_found", `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`);

@@ -1,5 +1,5 @@
 // The answers transport faults give instead of data: 5xx and 429 with a OneRoster status payload (notes §5), and
-// a 401 for a token the `token-expiry` preset refuses (RFC 6750 §3.1 invalid_token). Each says which preset spoke.
+// a 401 for a token the `token-expiry` preset or a revocation refuses (RFC 6750 §3.1 invalid_token), each saying why.
 import type { Context } from "hono";
 import { type CodeMinor, createStatusInfo } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
@@ -42,9 +42,9 @@ export function faultAnswer(
   return statusPayload(c, 429, "server_busy", `fault preset rate-limit-no-retry-after ${which}: too many requests`);
 }
 
-/** 401 for a token refused mid-run: the client should get a new token and repeat the request. */
-export function tokenRefusal(c: Context<AppEnv>, why: string): Response {
-  const description = `token expired (fault preset token-expiry refuses tokens ${why}); request a new token`;
-  c.header("WWW-Authenticate", `Bearer realm="rosterlab", error="invalid_token", error_description="token expired"`);
+/** 401 invalid_token for a token refused mid-run (expired by a fault, or revoked): get a new token and repeat. */
+export function tokenRefusal(c: Context<AppEnv>, description: string): Response {
+  const short = description.split(/[;(:]/)[0]?.trim() ?? "invalid token";
+  c.header("WWW-Authenticate", `Bearer realm="rosterlab", error="invalid_token", error_description="${short}"`);
   return statusPayload(c, 401, "unauthorisedrequest", description);
 }

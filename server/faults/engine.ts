@@ -6,6 +6,7 @@ import type { Context, Hono, Next } from "hono";
 import { ENDPOINTS, type Endpoint, ONEROSTER_BASE_PATH } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { type AuthContext, verifyBearer } from "../auth/require-token.js";
+import type { ClientDirectory } from "../clients/directory.js";
 import { ApiError } from "../errors.js";
 import { linkHeader } from "../query/paginate.js";
 import { churnNear } from "../repo/churn.js";
@@ -160,7 +161,8 @@ async function applyFaults(
     }
     if (refuse) {
       mark("token-expiry");
-      return tokenRefusal(c, uses !== undefined ? `after ${uses} requests` : `${seconds} seconds after issue`);
+      const why = uses !== undefined ? `after ${uses} requests` : `${seconds} seconds after issue`;
+      return tokenRefusal(c, `token expired (fault preset token-expiry refuses tokens ${why}); request a new token`);
     }
   }
 
@@ -237,14 +239,24 @@ async function applyFaults(
   return undefined;
 }
 
+export interface FaultHookDeps extends RouteDeps {
+  /** Refuses tokens of deleted clients and tokens issued before a secret rotation. */
+  clients: ClientDirectory;
+}
+
 /** Mounts the hook on every OneRoster path; it must come before the routes. */
-export function registerFaultHook(app: Hono<AppEnv>, deps: RouteDeps): void {
+export function registerFaultHook(app: Hono<AppEnv>, deps: FaultHookDeps): void {
   app.use(`${ONEROSTER_BASE_PATH}/*`, async (c, next) => {
     const match = matchEndpoint(c.req.method, new URL(c.req.url).pathname);
     const auth = match ? await authenticate(c, deps) : undefined;
     if (!match || !auth) {
       await next();
       return;
+    }
+    c.set("clientId", auth.clientId);
+    const revoked = await deps.clients.revoked(auth.clientId, auth.issuedAtMs);
+    if (revoked) {
+      return tokenRefusal(c, revoked);
     }
     const answer = await applyFaults(c, next, deps, match, auth);
     return answer ?? undefined;

@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 describe("rosterlab serve --quirk", () => {
-  it("serves with transport fault presets and their parameters on from start", async () => {
+  it("serves with transport fault presets and their parameters on from start", { timeout: 120_000 }, async () => {
     const child = serve(["--quirk", "server-errors:every=2,burst=1,status=504", "no-total-count"]);
     const details = JSON.parse(await firstLine(child)) as Record<string, string>;
     const basic = Buffer.from(`${details.clientId}:${details.clientSecret}`).toString("base64");
