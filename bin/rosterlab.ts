@@ -1,4 +1,5 @@
-// The one CLI: `rosterlab serve | seed | advance | sync | conformance`. It wires the parts together (the server never
+// The one CLI: `rosterlab serve | seed | advance | sync | conformance | clients | requests`. It wires the parts together
+// (the server never
 // imports seed/ or conformance/, so serve's seeding and the district clock are injected from here).
 import { Command, Option } from "commander";
 import pc from "picocolors";
@@ -12,10 +13,17 @@ import {
   generatorOptionsFromFlags,
   seedDatabase,
 } from "../seed/index.js";
+import { registerAdminCommands } from "../server/admin/cli.js";
 import { DEFAULT_CONFIG, readServerConfig } from "../server/config.js";
 import { openDb } from "../server/db/client.js";
 import { migrateDb } from "../server/db/migrate.js";
-import { isQuirkName, QUIRK_NAMES, type QuirkName } from "../server/faults/presets.js";
+import {
+  type FaultSpec,
+  FaultSpecError,
+  faultNames,
+  formatFaultSpec,
+  parseFaultSpec,
+} from "../server/faults/catalog.js";
 import { startServer } from "../server/main.js";
 
 const program = new Command()
@@ -35,7 +43,12 @@ const serve = program
   .description("serve a seeded district over OneRoster v1p1 (PGlite in memory unless DATABASE_URL is set)")
   .option("--port <port>", "port to listen on (env PORT, default 8080)")
   .option("--host <host>", "interface to bind (env HOST, default 127.0.0.1)")
-  .addOption(new Option("--quirk <name...>", "switch on deliberate defects for testing consumers").choices(QUIRK_NAMES))
+  .addOption(
+    new Option(
+      "--quirk <preset...>",
+      `switch on fault presets (quirks and transport faults), each a name or name:key=value,… — ${faultNames().join(", ")}`,
+    ),
+  )
   .option("--no-seed-if-empty", "do not seed an empty database on start")
   .option("--json", "print the connection details as one JSON line");
 addGeneratorOptions(serve);
@@ -52,10 +65,21 @@ serve.action(async (flags: Record<string, unknown>) => {
     fail(problems.map((p) => `bad environment: ${p}`));
   }
   const generator = generatorOptionsFromFlags(flags);
-  const quirks = new Set(((flags.quirk as string[] | undefined) ?? []).filter(isQuirkName) as QuirkName[]);
+  const faults: FaultSpec[] = [];
+  const badQuirks: string[] = [];
+  for (const text of (flags.quirk as string[] | undefined) ?? []) {
+    try {
+      faults.push(parseFaultSpec(text));
+    } catch (error) {
+      badQuirks.push(`--quirk ${text}: ${error instanceof FaultSpecError ? error.message : String(error)}`);
+    }
+  }
+  if (badQuirks.length > 0) {
+    fail(badQuirks);
+  }
   const json = flags.json === true;
   const running = await startServer(config, {
-    quirks,
+    faults,
     districtClock: (handle) => createDistrictClock(handle),
     beforeListen: async (handle) => {
       if (flags.seedIfEmpty === false) {
@@ -83,7 +107,7 @@ serve.action(async (flags: Record<string, unknown>) => {
         row("client id", running.clientId) +
         row("client secret", running.clientSecret) +
         row("admin token", running.adminToken) +
-        (quirks.size > 0 ? row("quirks", pc.yellow([...quirks].join(", "))) : "") +
+        (faults.length > 0 ? row("quirks", pc.yellow(faults.map(formatFaultSpec).join(" "))) : "") +
         `\n  try: curl -s -u '${running.clientId}:${running.clientSecret}' -d grant_type=client_credentials ${running.tokenUrl}\n\n`,
     );
   }
@@ -97,12 +121,14 @@ serve.action(async (flags: Record<string, unknown>) => {
 
 registerSeedCommands(program, { migrateDb });
 registerSyncCommands(program);
+registerAdminCommands(program, { out: process.stdout, err: process.stderr, env: process.env });
 
 // `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
 registerConformanceCommand(program, async () => {
   const running = await startServer(
     { ...DEFAULT_CONFIG, port: 0, logLevel: "error" },
     {
+      demoClientLeniency: "strict",
       beforeListen: async (handle) => void (await seedDatabase(handle, { seed: 1, size: "tiny", fingerprint: false })),
     },
   );

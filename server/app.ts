@@ -9,9 +9,15 @@ import type { AppEnv } from "./app-env.js";
 import { registerJwksRoute } from "./auth/keys.js";
 import { registerTokenRoute, TOKEN_PATH } from "./auth/token-route.js";
 import { createPageCache } from "./cache/page-cache.js";
+import { registerClientAdminRoutes } from "./clients/admin-routes.js";
+import { createClientDirectory } from "./clients/directory.js";
 import type { AppDeps } from "./deps.js";
 import { ApiError, renderError } from "./errors.js";
-import { createQuirkStore } from "./faults/store.js";
+import { registerFaultHook } from "./faults/engine.js";
+import { createFaultStore } from "./faults/store.js";
+import { registerRequestLogAdminRoutes } from "./request-log/admin-routes.js";
+import { registerRequestLogHook } from "./request-log/hook.js";
+import { createRequestLog } from "./request-log/writer.js";
 import { originOf, type RouteDeps } from "./routes/context.js";
 import { registerOneRosterRoutes } from "./routes/index.js";
 
@@ -26,10 +32,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const routeDeps: RouteDeps = {
     ...deps,
-    quirkStore: createQuirkStore(deps.db, deps.clock, deps.quirks),
+    quirkStore: createFaultStore(deps.db, deps.clock, [
+      ...[...(deps.quirks ?? [])].map((name) => ({ name, params: {} })),
+      ...(deps.faults ?? []),
+    ]),
     pageCache: deps.pageCache ?? createPageCache(0),
     tokenCache: new Map(),
   };
+  const requestLog =
+    deps.requestLog ??
+    createRequestLog(deps.db, deps.clock, deps.log, {
+      retentionDays: deps.config.requestLogDays,
+      maxRows: deps.config.requestLogMaxRows,
+    });
+  const testServerDeps = { ...routeDeps, clients: createClientDirectory(deps.db), requestLog };
 
   app.use("*", async (c, next) => {
     const given = c.req.header("x-request-id");
@@ -46,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
     await next();
   });
+  registerRequestLogHook(app, testServerDeps);
 
   app.get("/", (c) => {
     const origin = originOf(c, deps);
@@ -58,8 +75,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   registerTokenRoute(app, deps);
   registerJwksRoute(app, deps.keys);
+  registerFaultHook(app, testServerDeps);
   registerOneRosterRoutes(app, routeDeps);
   registerAdminRoutes(app, routeDeps);
+  registerClientAdminRoutes(app, testServerDeps);
+  registerRequestLogAdminRoutes(app, testServerDeps);
 
   app.notFound((c) => {
     const err = new ApiError("not_found", `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`);

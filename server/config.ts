@@ -13,6 +13,8 @@ const Env = z.object({
   ROSTERLAB_LIMIT_CAP: z.coerce.number().int().min(1).default(10000),
   ROSTERLAB_PAGE_CACHE_MB: z.coerce.number().min(0).default(64),
   ROSTERLAB_LOG: z.enum(["silent", "error", "info", "debug"]).default("info"),
+  ROSTERLAB_REQUEST_LOG_DAYS: z.coerce.number().min(0.001).default(7),
+  ROSTERLAB_REQUEST_LOG_MAX_ROWS: z.coerce.number().int().min(100).default(1_000_000),
 });
 
 export interface ServerConfig {
@@ -35,6 +37,10 @@ export interface ServerConfig {
   issuer: string;
   audience: string;
   logLevel: "silent" | "error" | "info" | "debug";
+  /** Request log rows older than this many days are dropped. */
+  requestLogDays: number;
+  /** At most this many request log rows are kept. */
+  requestLogMaxRows: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -46,6 +52,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   issuer: "urn:rosterlab:provider",
   audience: "urn:rosterlab:oneroster:v1p1",
   logLevel: "info",
+  requestLogDays: 7,
+  requestLogMaxRows: 1_000_000,
 };
 
 /** Reads the environment; returns the config or the list of problems, one per bad variable. */
@@ -70,6 +78,41 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): { config
       limitCap: e.ROSTERLAB_LIMIT_CAP,
       pageCacheBytes: Math.round(e.ROSTERLAB_PAGE_CACHE_MB * 1024 * 1024),
       logLevel: e.ROSTERLAB_LOG,
+      requestLogDays: e.ROSTERLAB_REQUEST_LOG_DAYS,
+      requestLogMaxRows: e.ROSTERLAB_REQUEST_LOG_MAX_ROWS,
+    },
+  };
+}
+
+const AdminCliEnv = z.object({
+  ROSTERLAB_URL: z.url().optional(),
+  ROSTERLAB_ADMIN_TOKEN: z.string().min(1).optional(),
+  DATABASE_URL: z.string().optional(),
+});
+
+/** What `rosterlab clients` and `rosterlab requests` read from the environment: where the provider or its database is. */
+export interface AdminCliEnvironment {
+  /** A running provider's origin (`--url`). */
+  url?: string;
+  adminToken?: string;
+  databaseUrl?: string;
+}
+
+export function readAdminCliEnv(env: NodeJS.ProcessEnv = process.env): {
+  env?: AdminCliEnvironment;
+  problems: string[];
+} {
+  const parsed = AdminCliEnv.safeParse(env);
+  if (!parsed.success) {
+    return { problems: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+  }
+  const e = parsed.data;
+  return {
+    problems: [],
+    env: {
+      ...(e.ROSTERLAB_URL ? { url: e.ROSTERLAB_URL.replace(/\/$/, "") } : {}),
+      ...(e.ROSTERLAB_ADMIN_TOKEN ? { adminToken: e.ROSTERLAB_ADMIN_TOKEN } : {}),
+      ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     },
   };
 }

@@ -5,8 +5,10 @@ import type { TokenKeys } from "./auth/keys.js";
 import type { PageCache } from "./cache/page-cache.js";
 import type { ServerConfig } from "./config.js";
 import type { Db, Driver } from "./db/client.js";
+import type { FaultSpec } from "./faults/catalog.js";
 import type { QuirkName } from "./faults/presets.js";
 import type { Logger } from "./log.js";
+import type { RequestLog } from "./request-log/writer.js";
 
 /** Wall-clock source; tests pass a frozen or stepping clock. */
 export interface Clock {
@@ -33,6 +35,12 @@ export interface AppDeps {
   log: Logger;
   /** Quirks on for every client from start (CLI `--quirk`); more can be switched on through /admin. */
   quirks?: ReadonlySet<QuirkName>;
+  /** Fault presets (quirks or transport faults, with parameters) on for every client from start (CLI `--quirk`). */
+  faults?: readonly FaultSpec[];
+  /** The request log; created over `db` when absent (main.ts passes its own to flush it on shutdown). */
+  requestLog?: RequestLog;
+  /** Waits for the `latency` fault; tests pass one that records the wait. Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
   districtClock?: DistrictClockPort;
   /** Rendered GET pages, dropped on every data change (see cache/page-cache.ts); none when absent. */
   pageCache?: PageCache;

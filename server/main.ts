@@ -14,13 +14,19 @@ import type { ServerConfig } from "./config.js";
 import { type DbHandle, openDb } from "./db/client.js";
 import { migrateDb } from "./db/migrate.js";
 import { type DistrictClockPort, systemClock } from "./deps.js";
+import type { FaultSpec } from "./faults/catalog.js";
 import type { QuirkName } from "./faults/presets.js";
 import { createLogger } from "./log.js";
+import { createRequestLog } from "./request-log/writer.js";
 
 export const DEMO_CLIENT_ID = "rosterlab-demo";
 
 export interface StartOptions {
   quirks?: ReadonlySet<QuirkName>;
+  /** Token leniency of the demo client: `lenient` (default) or `strict`. */
+  demoClientLeniency?: "strict" | "lenient";
+  /** Fault presets with parameters on from start (`--quirk latency:ms=200`). */
+  faults?: readonly FaultSpec[];
   /** Runs after migration, before listening: the CLI seeds here (the server never imports seed/). */
   beforeListen?: (handle: DbHandle) => Promise<void>;
   districtClock?: (handle: DbHandle) => DistrictClockPort;
@@ -50,9 +56,21 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const keys = await loadOrCreateKeys(handle.db);
     const clientId = config.clientId ?? DEMO_CLIENT_ID;
     const clientSecret = config.clientSecret ?? randomSecret();
-    await ensureClient(handle.db, { clientId, clientSecret, name: "demo client", scopes: ALL_SCOPES });
+    // The demo client takes token requests as real clients send them (recording each deviation in its request
+    // log); the conformance self-run asks for a strict one.
+    await ensureClient(handle.db, {
+      clientId,
+      clientSecret,
+      name: "demo client",
+      scopes: ALL_SCOPES,
+      tokenLeniency: options.demoClientLeniency ?? "lenient",
+    });
     const adminToken = config.adminToken ?? randomSecret();
     const pages = await openPageCache(handle, config.pageCacheBytes);
+    const requestLog = createRequestLog(handle.db, systemClock, log, {
+      retentionDays: config.requestLogDays,
+      maxRows: config.requestLogMaxRows,
+    });
     const app = createApp({
       db: handle.db,
       driver: handle.driver,
@@ -61,7 +79,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       keys,
       log,
       pageCache: pages.cache,
+      requestLog,
       ...(options.quirks ? { quirks: options.quirks } : {}),
+      ...(options.faults ? { faults: options.faults } : {}),
       ...(options.districtClock ? { districtClock: options.districtClock(handle) } : {}),
     });
     const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
@@ -90,6 +110,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
             server.closeAllConnections();
           }
         });
+        await requestLog.close();
         await pages.close();
         await handle.close();
       },

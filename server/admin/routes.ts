@@ -5,7 +5,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.js";
 import { ApiError } from "../errors.js";
-import { isQuirkName, QUIRKS } from "../faults/presets.js";
+import { registerFaultAdminRoutes } from "../faults/admin-routes.js";
 import type { RouteDeps } from "../routes/context.js";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -15,7 +15,6 @@ export function adminTokenMatches(presented: string | undefined, expected: strin
   return presented !== undefined && timingSafeEqual(digest(presented), digest(expected));
 }
 
-const QuirksBody = z.object({ quirks: z.array(z.string()) });
 const AdvanceBody = z.object({
   days: z.number().int().min(1).max(3650),
   churnRate: z.number().min(0).max(1).optional(),
@@ -62,24 +61,6 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
     await next();
   });
 
-  app.get("/admin/quirks", async (c) => {
-    const active = await deps.quirkStore.active();
-    return c.json({ active: [...active], available: QUIRKS });
-  });
-
-  app.put("/admin/quirks", async (c) => {
-    const parsed = QuirksBody.safeParse(await jsonBody(await c.req.text()));
-    if (!parsed.success) {
-      throw new ApiError("invalid_data", 'body must be {"quirks": ["name", …]}');
-    }
-    const unknown = parsed.data.quirks.filter((q) => !isQuirkName(q));
-    if (unknown.length > 0) {
-      throw new ApiError("invalid_data", `unknown quirk: ${unknown.join(", ")}; GET /admin/quirks lists them`);
-    }
-    const active = await deps.quirkStore.set(parsed.data.quirks.filter(isQuirkName));
-    return c.json({ active: [...active] });
-  });
-
   app.get("/admin/clock", async (c) => {
     if (!deps.districtClock) {
       throw new ApiError("not_found", "no district clock in this server");
@@ -107,4 +88,6 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
     deps.pageCache.invalidate();
     return c.json(summary);
   });
+
+  registerFaultAdminRoutes(app, deps);
 }

@@ -10,6 +10,10 @@ export interface AuthContext {
   scopes: ReadonlySet<string>;
   /** The token's `exp`, in epoch milliseconds (a required claim). */
   expiresAtMs: number;
+  /** The token's `iat`, in epoch milliseconds (a required claim of ours). */
+  issuedAtMs?: number;
+  /** The token's `jti`, when it has one (ours always do): counts a token's uses without keeping the token. */
+  tokenId?: string;
 }
 
 /** The JWT `typ` of our access tokens (RFC 9068 §2.1). */
@@ -72,6 +76,8 @@ function toAuthContext(payload: JWTPayload): AuthContext {
     clientId,
     scopes: new Set(payload.scope.split(" ").filter((s) => s !== "")),
     expiresAtMs: (payload.exp ?? 0) * 1000,
+    issuedAtMs: (payload.iat ?? 0) * 1000,
+    ...(typeof payload.jti === "string" ? { tokenId: payload.jti } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // Client secrets: scrypt hashes with a random salt (only the hash is stored), constant-time verification, random
 // credentials, and the upsert of an OAuth client. Used by the token route, main.ts and tests.
 import { randomBytes, type ScryptOptions, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { oauthClients } from "../db/schema.js";
 
@@ -74,14 +75,23 @@ export interface ClientRegistration {
   name: string;
   /** Scope URIs this client may be granted. */
   scopes: readonly string[];
+  /** `strict` (RFC 6749 token requests only, the default) or `lenient` (deviations accepted and recorded). */
+  tokenLeniency?: "strict" | "lenient";
 }
 
-/** Creates the client or replaces its name, secret hash and scopes. Stores only the hash of the secret. */
+/**
+ * Creates the client or replaces its name, secret hash, scopes and leniency (and brings back a deleted one). Stores
+ * only the hash of the secret.
+ */
 export async function ensureClient(db: Db, client: ClientRegistration): Promise<void> {
   const secretHash = await hashSecret(client.clientSecret);
   const scopes = [...new Set(client.scopes)];
+  const tokenLeniency = client.tokenLeniency ?? "strict";
   await db
     .insert(oauthClients)
-    .values({ clientId: client.clientId, name: client.name, secretHash, scopes })
-    .onConflictDoUpdate({ target: oauthClients.clientId, set: { name: client.name, secretHash, scopes } });
+    .values({ clientId: client.clientId, name: client.name, secretHash, scopes, tokenLeniency })
+    .onConflictDoUpdate({
+      target: oauthClients.clientId,
+      set: { name: client.name, secretHash, scopes, tokenLeniency, deletedAt: null, updatedAt: sql`now()` },
+    });
 }

@@ -1,9 +1,10 @@
 // POST /oauth/token: OAuth 2 client_credentials (RFC 6749 §4.4) issuing ES256 JWT access tokens (RFC 9068 shape).
 // Client auth by HTTP Basic, form body or JSON body; every failure is an RFC 6749 §5.2 JSON error, never a 500.
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Context, Hono } from "hono";
 import { ALL_SCOPES } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
+import { findingCode, strictRefusal, type TokenDeviation } from "../clients/leniency.js";
 import { oauthClients } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import { verifySecret } from "./secrets.js";
@@ -84,7 +85,11 @@ function paramsFromJson(text: string): Params {
   return params;
 }
 
-async function readParams(c: Context<AppEnv>): Promise<Params> {
+/**
+ * The request's parameters. A JSON body, and parameters in the query string with an empty body, are deviations
+ * (RFC 6749 §4.4.2): noted here, accepted or refused per client once the client is known.
+ */
+async function readParams(c: Context<AppEnv>, deviations: TokenDeviation[]): Promise<Params> {
   const declared = Number(c.req.header("Content-Length") ?? "0");
   if (declared > MAX_BODY_BYTES) {
     throw new OAuthError("invalid_request", "request body too large", 413);
@@ -94,10 +99,16 @@ async function readParams(c: Context<AppEnv>): Promise<Params> {
     throw new OAuthError("invalid_request", "request body too large", 413);
   }
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  const query = new URL(c.req.url).searchParams;
+  if (text.trim() === "" && query.has("grant_type")) {
+    deviations.push("params-in-query");
+    return paramsFromForm(query.toString());
+  }
   if (type === "application/x-www-form-urlencoded" || (type === "" && !text.trim().startsWith("{"))) {
     return paramsFromForm(text);
   }
   if (type === "application/json" || type === "") {
+    deviations.push("json-body");
     return paramsFromJson(text);
   }
   throw new OAuthError(
@@ -118,11 +129,23 @@ function formDecode(value: string, what: string): string {
 interface ClientCredentials {
   clientId: string;
   clientSecret: string;
+  /** Basic credentials exactly as sent, when form-decoding changed them (tried when the decoded pair fails). */
+  raw?: { clientId: string; clientSecret: string };
+  /** Set when the Basic credentials were not valid form encoding: refused unless the raw pair matches. */
+  undecodable?: OAuthError;
 }
 
-/** client_secret_basic: base64(urlencode(id) ":" urlencode(secret)) (RFC 6749 §2.3.1, RFC 7617). */
-function basicCredentials(header: string): ClientCredentials {
-  const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
+/**
+ * client_secret_basic: base64(urlencode(id) ":" urlencode(secret)) (RFC 6749 §2.3.1, RFC 7617). A percent-encoded
+ * base64 value is a deviation; `raw` keeps the undecoded pair for a client that did not form-encode.
+ */
+function basicCredentials(header: string, deviations: TokenDeviation[]): ClientCredentials {
+  let match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
+  const encoded = /^Basic +((?:[A-Za-z0-9+/]|%2[Bb]|%2[Ff])+(?:=|%3[Dd])*) *$/i.exec(header);
+  if (!match && encoded?.[1]) {
+    deviations.push("basic-url-encoded");
+    match = ["", decodeURIComponent(encoded[1])] as unknown as RegExpExecArray;
+  }
   if (!match?.[1]) {
     throw new OAuthError("invalid_request", "malformed Authorization header: expected Basic <base64(id:secret)>");
   }
@@ -131,14 +154,23 @@ function basicCredentials(header: string): ClientCredentials {
   if (colon < 0) {
     throw new OAuthError("invalid_request", "malformed Basic credentials: no ':' between client id and secret");
   }
-  return {
-    clientId: formDecode(decoded.slice(0, colon), "client id"),
-    clientSecret: formDecode(decoded.slice(colon + 1), "client secret"),
-  };
+  const raw = { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) };
+  let formDecoded: ClientCredentials | undefined;
+  try {
+    formDecoded = {
+      clientId: formDecode(raw.clientId, "client id"),
+      clientSecret: formDecode(raw.clientSecret, "client secret"),
+    };
+  } catch (error) {
+    // Not valid form encoding: a client that did not encode may still match with its raw credentials.
+    return { ...raw, raw, undecodable: error as OAuthError };
+  }
+  const differs = formDecoded.clientId !== raw.clientId || formDecoded.clientSecret !== raw.clientSecret;
+  return differs ? { ...formDecoded, raw } : formDecoded;
 }
 
 /** Exactly one client authentication method per request (RFC 6749 §2.3). */
-function clientCredentials(c: Context<AppEnv>, params: Params): ClientCredentials {
+function clientCredentials(c: Context<AppEnv>, params: Params, deviations: TokenDeviation[]): ClientCredentials {
   const authorization = c.req.header("Authorization");
   const bodyId = params.get("client_id");
   const bodySecret = params.get("client_secret");
@@ -146,7 +178,7 @@ function clientCredentials(c: Context<AppEnv>, params: Params): ClientCredential
     if (!/^Basic\b/i.test(authorization.trim())) {
       throw new OAuthError("invalid_client", "unsupported client authentication scheme: use Basic", 401);
     }
-    const basic = basicCredentials(authorization.trim());
+    const basic = basicCredentials(authorization.trim(), deviations);
     if (bodySecret !== undefined) {
       throw new OAuthError("invalid_request", "client credentials sent both in the Authorization header and the body");
     }
@@ -190,8 +222,48 @@ function grantedScopes(requested: string | undefined, allowed: readonly string[]
   return tokens;
 }
 
+/** The client row and whether the secret matched, tried as decoded and then as sent raw (a deviation). */
+async function authenticateClient(
+  deps: AppDeps,
+  creds: ClientCredentials,
+  deviations: TokenDeviation[],
+): Promise<{ clientId: string; scopes: string[]; tokenLeniency: string } | undefined> {
+  const find = async (clientId: string) =>
+    (
+      await deps.db
+        .select({
+          clientId: oauthClients.clientId,
+          secretHash: oauthClients.secretHash,
+          scopes: oauthClients.scopes,
+          tokenLeniency: oauthClients.tokenLeniency,
+        })
+        .from(oauthClients)
+        .where(and(eq(oauthClients.clientId, clientId), isNull(oauthClients.deletedAt)))
+        .limit(1)
+    )[0];
+  if (!creds.undecodable) {
+    const client = await find(creds.clientId);
+    // verifySecret runs against a dummy hash when the client is unknown: same time, same answer.
+    if ((await verifySecret(creds.clientSecret, client?.secretHash)) && client) {
+      return client;
+    }
+  }
+  if (creds.raw) {
+    const client = await find(creds.raw.clientId);
+    if ((await verifySecret(creds.raw.clientSecret, client?.secretHash)) && client) {
+      deviations.push("basic-not-form-encoded");
+      return client;
+    }
+  }
+  if (creds.undecodable) {
+    throw creds.undecodable;
+  }
+  return undefined;
+}
+
 async function issueToken(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
-  const params = await readParams(c);
+  const deviations: TokenDeviation[] = [];
+  const params = await readParams(c, deviations);
   const grantType = params.get("grant_type");
   if (grantType === undefined || grantType === "") {
     throw new OAuthError("invalid_request", "grant_type is missing");
@@ -199,17 +271,19 @@ async function issueToken(c: Context<AppEnv>, deps: AppDeps): Promise<Response> 
   if (grantType !== "client_credentials") {
     throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} is not supported: use client_credentials`);
   }
-  const creds = clientCredentials(c, params);
-  const [client] = await deps.db
-    .select({ clientId: oauthClients.clientId, secretHash: oauthClients.secretHash, scopes: oauthClients.scopes })
-    .from(oauthClients)
-    .where(eq(oauthClients.clientId, creds.clientId))
-    .limit(1);
-  // verifySecret runs against a dummy hash when the client is unknown: same time, same answer.
-  const ok = await verifySecret(creds.clientSecret, client?.secretHash);
-  if (!client || !ok) {
+  const creds = clientCredentials(c, params, deviations);
+  const client = await authenticateClient(deps, creds, deviations);
+  if (!client) {
     deps.log.info("token refused", { reason: "invalid_client" });
     throw new OAuthError("invalid_client", "client authentication failed", 401);
+  }
+  // The request log attributes this request to the client, with the deviations a lenient client got away with.
+  c.set("clientId", client.clientId);
+  if (deviations.length > 0) {
+    if (client.tokenLeniency !== "lenient") {
+      throw new OAuthError("invalid_request", strictRefusal(deviations));
+    }
+    c.set("findings", [...new Set(deviations)].map(findingCode));
   }
   const scopes = grantedScopes(params.get("scope"), client.scopes);
   const scope = scopes.join(" ");

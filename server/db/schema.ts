@@ -3,6 +3,7 @@
 // (`<field>Id`, `<field>Ids`). Imported by server/ and seed/ only.
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   customType,
@@ -12,6 +13,7 @@ import {
   integer,
   jsonb,
   pgSchema,
+  primaryKey,
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
@@ -224,15 +226,23 @@ export const results = provider.table(
   (t) => [index().on(t.lineItemId), index().on(t.studentId), index().on(t.dateLastModified)],
 );
 
-/** OAuth clients: the secret is stored as a salted scrypt hash, never in clear (notes §6.2). */
+/**
+ * OAuth clients: the secret is stored as a salted scrypt hash, never in clear (notes §6.2). Fault presets of a client
+ * live in `fault_switches` (scope `client:<clientId>`).
+ */
 export const oauthClients = provider.table("oauth_clients", {
   clientId: text().primaryKey(),
   name: text().notNull(),
   secretHash: text().notNull(),
   scopes: textArray().notNull(),
-  /** Named fault/quirk presets applied to this client's requests (see server/faults). */
-  faults: textArray().notNull().default(sql`'{}'::text[]`),
+  /** `strict`: RFC 6749 token requests only; `lenient`: common deviations accepted and recorded as findings. */
+  tokenLeniency: text().notNull().default("strict"),
   createdAt: timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  updatedAt: timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  /** Tokens issued before this instant are refused (set when the secret is rotated or the client deleted). */
+  tokensValidAfter: timestamp({ precision: 3, withTimezone: true, mode: "date" }),
+  /** A deleted client keeps its row (its request log stays readable) but gets no tokens and its tokens are refused. */
+  deletedAt: timestamp({ precision: 3, withTimezone: true, mode: "date" }),
 });
 
 /** Token-signing keys; the newest active key signs, every stored key verifies. */
@@ -251,7 +261,10 @@ export const settings = provider.table("settings", {
   updatedAt: timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
 
-/** One row per data request: what a consumer did, without tokens, secrets or record contents. */
+/**
+ * One row per token or data request: what a consumer did, without tokens, secrets or record contents (the query
+ * string is kept with any credential parameter redacted). Bounded by age and row count (server/request-log).
+ */
 export const requestLog = provider.table(
   "request_log",
   {
@@ -262,10 +275,54 @@ export const requestLog = provider.table(
     method: text().notNull(),
     path: text().notNull(),
     query: text(),
+    /** operationId of the v1p1 endpoint (`getAllUsers`), `token` for the token endpoint, null otherwise. */
+    operation: text(),
     status: integer().notNull(),
     durationMs: integer().notNull(),
+    /** Response body bytes as sent (the declared length of a body cut by a fault). */
+    bytes: integer(),
+    /** X-Total-Count of a collection answer. */
+    total: integer(),
+    /** Fault presets that acted on the request. */
+    faults: textArray().notNull().default(sql`'{}'::text[]`),
+    /** Deviations from the protocol a lenient provider accepted (token requests), for the scorecard. */
+    findings: textArray().notNull().default(sql`'{}'::text[]`),
   },
-  (t) => [index().on(t.at), index().on(t.clientId)],
+  (t) => [index().on(t.at), index().on(t.clientId, t.at)],
+);
+
+/**
+ * Fault presets switched on at run time (quirks and transport faults, see server/faults), one row per preset and
+ * scope: `provider` for every client, `client:<clientId>` for one. In the database so every replica agrees.
+ */
+export const faultSwitches = provider.table(
+  "fault_switches",
+  {
+    scope: text().notNull(),
+    name: text().notNull(),
+    /** The parameters as given (defaults are applied when read, so they can change without a migration). */
+    params: jsonb().$type<Record<string, unknown>>().notNull(),
+    switchedOnAt: timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull(),
+    /** The preset switches itself off at this instant (its `duration`); null: on until switched off. */
+    until: timestamp({ precision: 3, withTimezone: true, mode: "date" }),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.name] })],
+);
+
+/**
+ * Request counters of fault presets (every Nth request, uses of one token), so a fault fires on the same requests
+ * however many provider processes share the database. `key` is '' or the counted thing (a token's jti).
+ */
+export const faultCounters = provider.table(
+  "fault_counters",
+  {
+    scope: text().notNull(),
+    name: text().notNull(),
+    key: text().notNull(),
+    n: bigint({ mode: "number" }).notNull(),
+    updatedAt: timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.name, t.key] }), index().on(t.updatedAt)],
 );
 
 /** All OneRoster data tables, in load order (parents before children). */

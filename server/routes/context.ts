@@ -33,7 +33,8 @@ export async function authorize(
   deps: RouteDeps,
   endpoint: Endpoint,
 ): Promise<ReadonlySet<QuirkName>> {
-  const quirks = await deps.quirkStore.active();
+  // The fault hook (faults/engine.ts) has resolved this client's quirks; without it, the provider-wide ones.
+  const quirks = c.get("faults")?.quirks ?? (await deps.quirkStore.active());
   const acceptExpired = quirks.has("accept-expired-tokens");
   const header = c.req.header("authorization");
   const known = header ? deps.tokenCache.get(header) : undefined;

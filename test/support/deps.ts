@@ -1,5 +1,5 @@
 // createTestDeps: AppDeps for tests over a given database: default config with silent logs, a settable clock
-// starting at a fixed instant, real signing keys from loadOrCreateKeys, optional quirks.
+// starting at a fixed instant, real signing keys from loadOrCreateKeys, optional quirks, fault presets and sleep.
 import { loadOrCreateKeys } from "../../server/auth/keys.js";
 import { openPageCache } from "../../server/cache/page-cache.js";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.js";
@@ -37,6 +37,8 @@ export interface TestDepsOverrides {
   keys?: AppDeps["keys"];
   log?: AppDeps["log"];
   districtClock?: AppDeps["districtClock"];
+  faults?: AppDeps["faults"];
+  sleep?: AppDeps["sleep"];
 }
 
 export type TestDeps = AppDeps & { clock: TestClock };
@@ -55,5 +57,7 @@ export async function createTestDeps(handle: DbHandle, overrides: TestDepsOverri
     pageCache,
     ...(overrides.quirks ? { quirks: new Set(overrides.quirks) } : {}),
     ...(overrides.districtClock ? { districtClock: overrides.districtClock } : {}),
+    ...(overrides.faults ? { faults: overrides.faults } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   };
 }

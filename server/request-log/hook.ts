@@ -1,0 +1,86 @@
+// Records every token and OneRoster request in the request log once it has been answered: who (client id, never a
+// token), what (method, path, redacted query, operation), how it went (status, body bytes as sent, duration,
+// X-Total-Count), and which fault presets acted and which deviations were accepted. Never a body.
+import type { ServerResponse } from "node:http";
+import type { Context, Hono } from "hono";
+import { ONEROSTER_BASE_PATH } from "../../oneroster/index.js";
+import type { AppEnv } from "../app-env.js";
+import { TOKEN_PATH } from "../auth/token-route.js";
+import type { Clock } from "../deps.js";
+import { matchEndpoint } from "../faults/engine.js";
+import { redactQuery } from "./redact.js";
+import type { RequestLog } from "./writer.js";
+
+function loggable(path: string): boolean {
+  return path === TOKEN_PATH || path === ONEROSTER_BASE_PATH || path.startsWith(`${ONEROSTER_BASE_PATH}/`);
+}
+
+/** Counts the body bytes written to a Node response (what the client was sent, even when a fault cut it). */
+function countBodyBytes(outgoing: ServerResponse): () => number {
+  let bytes = 0;
+  const size = (chunk: unknown, encoding?: unknown) =>
+    typeof chunk === "string"
+      ? Buffer.byteLength(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8")
+      : chunk instanceof Uint8Array
+        ? chunk.byteLength
+        : 0;
+  const write = outgoing.write.bind(outgoing) as (...args: unknown[]) => boolean;
+  const end = outgoing.end.bind(outgoing) as (...args: unknown[]) => ServerResponse;
+  outgoing.write = ((chunk: unknown, ...rest: unknown[]) => {
+    bytes += size(chunk, rest[0]);
+    return write(chunk, ...rest);
+  }) as ServerResponse["write"];
+  outgoing.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== "function") {
+      bytes += size(chunk, rest[0]);
+    }
+    return end(chunk, ...rest);
+  }) as ServerResponse["end"];
+  return () => bytes;
+}
+
+export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: RequestLog; clock: Clock }): void {
+  app.use("*", async (c: Context<AppEnv>, next) => {
+    const url = new URL(c.req.url);
+    if (!loggable(url.pathname)) {
+      await next();
+      return;
+    }
+    const at = deps.clock.now();
+    const started = performance.now();
+    const done = deps.requestLog.begin();
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const bytesSent = outgoing ? countBodyBytes(outgoing) : undefined;
+    try {
+      await next();
+    } finally {
+      const method = c.req.method;
+      const operation =
+        url.pathname === TOKEN_PATH ? "token" : (matchEndpoint(method, url.pathname)?.endpoint.operationId ?? null);
+      const total = c.res.headers.get("x-total-count");
+      const entry = (status: number, bytes: number | null) => ({
+        at,
+        requestId: c.get("requestId"),
+        clientId: c.get("clientId") ?? null,
+        method,
+        path: url.pathname,
+        query: redactQuery(url.search),
+        operation,
+        status,
+        durationMs: Math.round(performance.now() - started),
+        bytes,
+        total: total !== null && /^\d+$/.test(total) ? Number(total) : null,
+        faults: [...(c.get("faults")?.applied ?? [])],
+        findings: [...(c.get("findings") ?? [])],
+      });
+      if (outgoing && bytesSent) {
+        // Logged once the response is out (or the connection is gone), so bytes and duration are what happened.
+        const status = c.res.status;
+        outgoing.once("close", () => done(entry(outgoing.headersSent ? outgoing.statusCode : status, bytesSent())));
+      } else {
+        const length = c.res.headers.get("content-length");
+        done(entry(c.res.status, length !== null ? Number(length) : null));
+      }
+    }
+  });
+}

@@ -1,0 +1,238 @@
+// The request log's writer and reader: rows are written in batches (a write never delays or fails a response, and
+// a failed one is retried), old rows are pruned by age and by count, and reads first wait for this process's
+// requests in flight and flush, so a client's last request is in the log when its operator looks.
+import { and, desc, eq, gte, lt, lte, max, sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { requestLog } from "../db/schema.js";
+import type { Clock } from "../deps.js";
+import type { Logger } from "../log.js";
+
+export interface RequestLogEntry {
+  at: Date;
+  requestId: string;
+  clientId: string | null;
+  method: string;
+  path: string;
+  query: string | null;
+  operation: string | null;
+  status: number;
+  durationMs: number;
+  bytes: number | null;
+  total: number | null;
+  faults: string[];
+  findings: string[];
+}
+
+export interface RequestLogRow extends RequestLogEntry {
+  id: number;
+}
+
+export interface RequestLogFilter {
+  clientId?: string;
+  since?: Date;
+  until?: Date;
+  status?: number;
+  operation?: string;
+  /** Rows with an id below this one (paging backwards); or above it with `order: "asc"`. */
+  cursor?: number;
+  order?: "asc" | "desc";
+  limit?: number;
+}
+
+export interface RequestLogOptions {
+  /** Rows older than this are dropped. */
+  retentionDays: number;
+  /** At most this many rows are kept (the oldest go first). */
+  maxRows: number;
+}
+
+export interface RequestLog {
+  /** Marks a request as started; call the returned function with its row when it has been answered (or cut). */
+  begin(): (entry: RequestLogEntry) => void;
+  /** Waits (up to a few seconds) for requests in flight here, then writes every buffered row. */
+  settle(): Promise<void>;
+  list(filter: RequestLogFilter): Promise<RequestLogRow[]>;
+  /** Drops rows past the retention bounds now; returns how many went. */
+  prune(): Promise<number>;
+  /** Deletes the rows a filter selects (client, until): an operator starting a fresh session. Returns how many. */
+  clear(filter: { clientId?: string; until?: Date }): Promise<number>;
+  /** Writes what is buffered and stops the timers. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_REQUEST_LOG_OPTIONS: RequestLogOptions = { retentionDays: 7, maxRows: 1_000_000 };
+
+const FLUSH_DELAY_MS = 100;
+const FLUSH_ROWS = 200;
+const PRUNE_EVERY_ROWS = 1000;
+const PRUNE_EVERY_MS = 10_000;
+const RETRY_MS = 1000;
+const GIVE_UP_AFTER = 4;
+const MAX_BUFFER = 20_000;
+const SETTLE_MAX_MS = 5_000;
+export const MAX_LIST = 1000;
+
+export function createRequestLog(
+  db: Db,
+  clock: Clock,
+  log: Logger,
+  options: RequestLogOptions = DEFAULT_REQUEST_LOG_OPTIONS,
+): RequestLog {
+  let buffer: RequestLogEntry[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  let sincePrune = 0;
+  let lastPrune = Number.NEGATIVE_INFINITY;
+  let nextTicket = 0;
+  const inFlight = new Set<number>();
+  const waiters = new Set<() => void>();
+
+  /** Two index-backed deletes: rows past the age limit, ids below max − maxRows. Every 1000 rows or 10 s, and on reads. */
+  const prune = async (): Promise<number> => {
+    const cutoff = new Date(clock.now().getTime() - options.retentionDays * 86_400_000);
+    const old = await db.delete(requestLog).where(lt(requestLog.at, cutoff)).returning({ id: requestLog.id });
+    // Ids come from one sequence, so max(id) − maxRows bounds the count (gaps only make it keep fewer).
+    const [top] = await db.select({ id: max(requestLog.id) }).from(requestLog);
+    const edge = (top?.id ?? 0) - options.maxRows;
+    const over =
+      edge > 0 ? await db.delete(requestLog).where(lte(requestLog.id, edge)).returning({ id: requestLog.id }) : [];
+    return old.length + over.length;
+  };
+
+  const flush = (): Promise<void> => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (retry) {
+      clearTimeout(retry);
+      retry = undefined;
+    }
+    const rows = buffer;
+    buffer = [];
+    writing = writing.then(async () => {
+      try {
+        if (rows.length > 0) {
+          await db.insert(requestLog).values(rows);
+          failures = 0;
+          sincePrune += rows.length;
+          if (sincePrune >= PRUNE_EVERY_ROWS || performance.now() - lastPrune >= PRUNE_EVERY_MS) {
+            sincePrune = 0;
+            lastPrune = performance.now();
+            await prune();
+          }
+        }
+      } catch (error) {
+        // The log must never break serving. A failed write is retried with the next ones (a database that blips
+        // loses nothing); after several failures in a row, or past the buffer bound, rows are dropped and reported.
+        failures += 1;
+        if (failures < GIVE_UP_AFTER && buffer.length + rows.length <= MAX_BUFFER) {
+          buffer = [...rows, ...buffer];
+          retry = setTimeout(() => void flush(), RETRY_MS * failures);
+          retry.unref?.();
+        } else {
+          failures = 0;
+          log.error("request log write failed; rows dropped", {
+            rows: rows.length,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }
+    });
+    return writing;
+  };
+
+  const settled = () => {
+    for (const wake of waiters) {
+      wake();
+    }
+  };
+
+  return {
+    begin() {
+      const ticket = nextTicket++;
+      inFlight.add(ticket);
+      return (entry) => {
+        inFlight.delete(ticket);
+        buffer.push(entry);
+        if (buffer.length >= FLUSH_ROWS) {
+          void flush();
+        } else if (!timer) {
+          timer = setTimeout(() => void flush(), FLUSH_DELAY_MS);
+          timer.unref?.();
+        }
+        settled();
+      };
+    },
+    async settle() {
+      const waitFor = new Set(inFlight);
+      const deadline = performance.now() + SETTLE_MAX_MS;
+      while ([...waitFor].some((t) => inFlight.has(t)) && performance.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            waiters.delete(wake);
+            resolve();
+          };
+          waiters.add(wake);
+          setTimeout(wake, 50).unref?.();
+        });
+      }
+      await flush();
+    },
+    async list(filter) {
+      // Reads never show rows past the retention bounds.
+      await prune();
+      const conditions = [];
+      if (filter.clientId !== undefined) {
+        conditions.push(eq(requestLog.clientId, filter.clientId));
+      }
+      if (filter.since) {
+        conditions.push(gte(requestLog.at, filter.since));
+      }
+      if (filter.until) {
+        conditions.push(lt(requestLog.at, filter.until));
+      }
+      if (filter.status !== undefined) {
+        conditions.push(eq(requestLog.status, filter.status));
+      }
+      if (filter.operation !== undefined) {
+        conditions.push(eq(requestLog.operation, filter.operation));
+      }
+      const asc = filter.order === "asc";
+      if (filter.cursor !== undefined) {
+        conditions.push(asc ? sql`${requestLog.id} > ${filter.cursor}` : sql`${requestLog.id} < ${filter.cursor}`);
+      }
+      const rows = await db
+        .select()
+        .from(requestLog)
+        .where(conditions.length > 0 ? and(...conditions) : undefined)
+        .orderBy(asc ? requestLog.id : desc(requestLog.id))
+        .limit(Math.min(filter.limit ?? 100, MAX_LIST));
+      return rows as RequestLogRow[];
+    },
+    prune: async () => {
+      await writing;
+      return prune();
+    },
+    async clear(filter) {
+      await flush();
+      const conditions = [];
+      if (filter.clientId !== undefined) {
+        conditions.push(eq(requestLog.clientId, filter.clientId));
+      }
+      if (filter.until) {
+        conditions.push(lt(requestLog.at, filter.until));
+      }
+      const gone = await db
+        .delete(requestLog)
+        .where(conditions.length > 0 ? and(...conditions) : undefined)
+        .returning({ id: requestLog.id });
+      return gone.length;
+    },
+    async close() {
+      await flush();
+    },
+  };
+}
