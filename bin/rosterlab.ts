@@ -1,6 +1,5 @@
-// The one CLI: `rosterlab serve | seed | advance | sync | conformance | clients | requests`. It wires the parts together
-// (the server never
-// imports seed/ or conformance/, so serve's seeding and the district clock are injected from here).
+// The one CLI: `rosterlab serve | seed | advance | sync | conformance | clients | requests`. It wires the parts
+// together (the server never imports seed/ or conformance/, so serve's seeding and the district clock are injected).
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { registerConformanceCommand } from "../conformance/cli.js";
