@@ -191,6 +191,20 @@ async function* stagedChunks<T>(db: LmsDb, batchId: number, collection: Collecti
   }
 }
 
+/** Pages through store rows in id order, CHUNK at a time, with `page(afterId)` giving each chunk. */
+async function* inIdOrder<T extends { id: number }>(page: (afterId: number) => Promise<T[]>): AsyncGenerator<T[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await page(after);
+    const last = rows[rows.length - 1];
+    if (!last) {
+      return;
+    }
+    after = last.id;
+    yield rows;
+  }
+}
+
 /** True when a full run may delete what the collection lacks (read completely, and not empty). */
 function deletesMissing(input: PlanInput, collection: CollectionName): boolean {
   if (input.mode !== "full" || !input.settings.deletion.missingInFullRun) {
@@ -688,18 +702,14 @@ async function planUsers(input: PlanInput, w: PlanWriter, known: KnownUnits): Pr
   }
   // Full run: synced users missing from a complete feed go to the trash can.
   if (deletesMissing(input, "users") && settings.deletion.persons === "softDelete") {
-    let after = 0;
-    for (;;) {
-      const rows = await db
+    const synced = (after: number) =>
+      db
         .select()
         .from(users)
         .where(and(eq(users.source, "sis"), isNull(users.trashedAt), gt(users.id, after)))
         .orderBy(asc(users.id))
         .limit(CHUNK);
-      if (rows.length === 0) {
-        break;
-      }
-      after = rows[rows.length - 1]?.id ?? after;
+    for await (const rows of inIdOrder(synced)) {
       for (const u of rows) {
         if (u.sisId && !seen.has(u.sisId)) {
           present.delete(u.sisId);
@@ -1013,18 +1023,14 @@ async function planEnrollments(
     }
   }
   if (deletesMissing(input, "enrollments")) {
-    let after = 0;
-    for (;;) {
-      const rows = await db
+    const synced = (after: number) =>
+      db
         .select()
         .from(enrollments)
         .where(and(eq(enrollments.source, "sis"), eq(enrollments.kind, "class"), gt(enrollments.id, after)))
         .orderBy(asc(enrollments.id))
         .limit(CHUNK);
-      if (rows.length === 0) {
-        break;
-      }
-      after = rows[rows.length - 1]?.id ?? after;
+    for await (const rows of inIdOrder(synced)) {
       for (const e of rows) {
         if (e.sisId && !seen.has(e.sisId)) {
           await w.add({

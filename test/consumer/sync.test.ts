@@ -7,6 +7,7 @@ import type { ExportedRoster } from "../../consumer/export.js";
 import { manualEnrol } from "../../consumer/lms-admin.js";
 import { approveBatch, discardBatch, SyncError } from "../../consumer/run.js";
 import { auditLog, batches, enrollments, planChanges, stagedRecords, users } from "../../consumer/store/schema.js";
+import * as providerTables from "../../server/db/schema.js";
 import { describeEachDb } from "../support/each-db.js";
 import { lmsView, openSyncHarness, providerView, type SyncHarness } from "../support/sync-harness.js";
 
@@ -328,6 +329,29 @@ describe("deletion policies for tobedeleted classes", () => {
     expect(again.lms.status).toBe("archived");
     // itslearning's role map differs from Brightspace's.
     expect(new Set((await h.exportLms()).users.map((u) => (u.lms as { role: string }).role))).toContain("Staff");
+  });
+
+  it("a full run deletes what a complete feed no longer has: persons to the trash can, enrolments removed", async () => {
+    h = await openSyncHarness("pglite");
+    await h.sync();
+    const enr = (await h.providerRecords("/enrollments", "enrollments")).find(
+      (e) => e.status === "active" && e.role === "student",
+    );
+    const userId = (enr?.user as { sourcedId: string }).sourcedId;
+    const theirs = (await h.providerRecords("/enrollments", "enrollments")).filter(
+      (e) => (e.user as { sourcedId: string }).sourcedId === userId,
+    );
+    // The SIS forgets them outright (no tombstone): only a full run can notice.
+    await h.providerDb.db.delete(providerTables.enrollments).where(eq(providerTables.enrollments.userId, userId));
+    await h.providerDb.db.delete(providerTables.users).where(eq(providerTables.users.sourcedId, userId));
+    const delta = await h.sync();
+    expect(delta.counts?.byGroup.persons.delete).toBe(0);
+    const full = await h.sync({ full: true });
+    expect(full.counts?.byEntity.user?.delete).toBe(1);
+    expect(full.counts?.byEntity.enrollment?.delete).toBe(theirs.length);
+    const [row] = await h.store.db.select().from(users).where(eq(users.sisId, userId));
+    expect(row?.trashedAt).not.toBeNull();
+    expect((await h.exportLms()).enrollments.some((e) => e.user === userId)).toBe(false);
   });
 
   it("a full run against an empty feed deletes nothing", async () => {
