@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { PROFILES, type ProfileChoice } from "./check.js";
+import { BOOLEAN_SPELLINGS, type BooleanSpelling } from "./context.js";
 import { formatJson, formatJUnit, formatText } from "./report.js";
 import { exitCodeFor, runChecks } from "./run.js";
 
@@ -27,6 +28,7 @@ interface Flags {
   profile: ProfileChoice;
   allowWrites?: boolean;
   lenient?: boolean;
+  booleans: BooleanSpelling;
   junit?: string;
   json?: string;
   failOn: "must" | "should";
@@ -65,9 +67,11 @@ export function registerConformanceCommand(program: Command, startLocal?: () => 
       new Option("--profile <profile>", "which service profile to check").choices([...PROFILES, "all"]).default("all"),
     )
     .option("--allow-writes", "run gradebook write checks (everything written is deleted at the end)")
-    .option(
-      "--lenient",
-      "accept the variants real providers send (string booleans, codeMinor spellings, 200 on create…)",
+    .option("--lenient", "accept the variants real providers send (codeMinor spellings, nulls, 200 on create…)")
+    .addOption(
+      new Option("--booleans <spelling>", "boolean spelling records must use (v1p1 is ambiguous: either is accepted)")
+        .choices([...BOOLEAN_SPELLINGS])
+        .default("either"),
     )
     .option("--junit <file>", "write a JUnit XML report")
     .option("--json <file>", "write a JSON report")
@@ -114,6 +118,7 @@ export function registerConformanceCommand(program: Command, startLocal?: () => 
           ...(flags.scope ? { scope: flags.scope } : {}),
           profile: flags.profile,
           lenient: flags.lenient === true,
+          booleans: flags.booleans,
           // Our own throwaway provider is always checked with writes (issue 4, item 4).
           allowWrites: flags.allowWrites === true || local !== undefined,
           ...(expiredToken ? { expiredToken } : {}),

@@ -1,9 +1,14 @@
 // CheckContext: how checks reach a provider. Only HTTP, only through the injected fetchFn; caches tokens and
 // collection reads, records every exchange (secrets redacted) so a failure carries its proof, and keeps cleanups.
+import { basicCredentials, buildUrl, formBody, type RecordCheckOptions } from "../oneroster/client/index.js";
 import { ALL_SCOPES, ENDPOINTS, type Endpoint, SCOPES } from "../oneroster/index.js";
 import { CheckFailure, type Profile } from "./check.js";
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** The boolean spellings records may use (notes §2.1); see the client kit's RecordCheckOptions. */
+export const BOOLEAN_SPELLINGS = ["either", "json", "string"] as const;
+export type BooleanSpelling = (typeof BOOLEAN_SPELLINGS)[number];
 
 /** Where the provider is and who we are to it. */
 export interface ConformanceTarget {
@@ -20,6 +25,8 @@ export interface ContextOptions extends ConformanceTarget {
   fetchFn: FetchFn;
   profiles: ReadonlySet<Profile>;
   lenient: boolean;
+  /** Which boolean spelling records may use (notes §2.1): both unless the user insists on one. */
+  booleans: BooleanSpelling;
   allowWrites: boolean;
   /** A token the provider issued earlier that has since expired (AUTH-006 is skipped without one). */
   expiredToken?: string;
@@ -151,6 +158,8 @@ export class CheckContext {
   readonly profiles: ReadonlySet<Profile>;
   readonly lenient: boolean;
   readonly allowWrites: boolean;
+  /** How records are judged (lenient variants, boolean spelling); passed to the client kit's record checks. */
+  readonly recordOptions: RecordCheckOptions;
   readonly runId: string;
   readonly expiredToken?: string;
   /** Number of HTTP requests made so far. */
@@ -169,6 +178,7 @@ export class CheckContext {
     this.profiles = options.profiles;
     this.lenient = options.lenient;
     this.allowWrites = options.allowWrites;
+    this.recordOptions = { lenient: options.lenient, booleans: options.booleans };
     this.runId = options.runId;
     if (options.expiredToken) {
       this.expiredToken = options.expiredToken;
@@ -188,15 +198,7 @@ export class CheckContext {
 
   /** Absolute URL for a path under the base URL (or an absolute URL as given), with a query string. */
   url(pathOrUrl: string, query?: RequestOptions["query"]): string {
-    const base = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
-    const parts = Object.entries(query ?? {})
-      .filter((e): e is [string, string | number] => e[1] !== undefined)
-      // encodeURIComponent, not URLSearchParams: spaces must travel as %20, not '+' (notes §3.1).
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
-    if (parts.length === 0) {
-      return base;
-    }
-    return `${base}${base.includes("?") ? "&" : "?"}${parts.join("&")}`;
+    return buildUrl(this.baseUrl, pathOrUrl, query);
   }
 
   /** Sends one request through fetchFn and records it. A network error becomes a CheckFailure. */
@@ -258,15 +260,9 @@ export class CheckContext {
       accept: "application/json",
     };
     if (credentials) {
-      // RFC 6749 §2.3.1: id and secret are form-encoded before Basic encoding.
-      const user = encodeURIComponent(credentials.id);
-      const pass = encodeURIComponent(credentials.secret);
-      headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+      headers.authorization = basicCredentials(credentials.id, credentials.secret);
     }
-    const body = Object.entries(form)
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
-      .join("&");
-    return this.send(this.options.tokenUrl, { method: "POST", headers, body });
+    return this.send(this.options.tokenUrl, { method: "POST", headers, body: formBody(form) });
   }
 
   /** An access token for a scope string (default: the profiles' scopes); cached per scope. */

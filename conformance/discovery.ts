@@ -1,10 +1,11 @@
 // Discovery over HTTP: ids from collection reads, path parameters that lead to non-empty answers, whole
 // collections read page by page, and the representative collection each profile's query checks run against (with
 // the shared probe of each by one odd query parameter).
+import { OneRosterClientError, totalCount, walkPages } from "../oneroster/client/index.js";
 import { ENDPOINTS, type Endpoint, endpointById, fillPath } from "../oneroster/index.js";
 import { CheckFailure } from "./check.js";
 import type { CheckContext, HttpResult } from "./context.js";
-import { eachOf, expectCollection, expectStatus, totalCount } from "./expect.js";
+import { eachOf, expectStatus } from "./expect.js";
 
 type Rec = Record<string, unknown>;
 
@@ -76,13 +77,19 @@ export interface FullRead {
   pages: HttpResult[];
   /** False when the read stopped at maxRecords before the end. */
   complete: boolean;
+  /** What the pager noticed on the way (records under another key, a Link that skips…), once each. */
+  warnings: string[];
 }
 
 /** Collections larger than this are not read in full: checks that need a whole collection pick smaller ones. */
 export const MAX_REFERENCE_RECORDS = 5000;
 const MAX_PAGES = 200;
 
-/** Reads a collection to the end through limit/offset; throws CheckFailure on a broken page. */
+/**
+ * Reads a collection to the end with the client kit's pager (ends by X-Total-Count and Link, never by a short page),
+ * fetching through the recording context. A page that fails or holds no records array throws CheckFailure carrying
+ * that page's exchange.
+ */
 export async function readAll(
   ctx: CheckContext,
   path: string,
@@ -93,24 +100,31 @@ export async function readAll(
 ): Promise<FullRead> {
   const records: Rec[] = [];
   const pages: HttpResult[] = [];
-  let offset = 0;
-  for (;;) {
-    const res = await ctx.get(path, { query: { ...query, limit: pageSize, offset } });
-    const page = expectCollection(res, envelope, `reading ${path}`);
-    pages.push(res);
-    records.push(...page);
-    if (page.length === 0) {
-      return { records, pages, complete: true };
+  const warnings: string[] = [];
+  let last: HttpResult | undefined;
+  const fetchPage = async (p: string, q: Record<string, string | number | undefined>) => {
+    last = await ctx.get(p, { query: q });
+    return last;
+  };
+  try {
+    for await (const page of walkPages(fetchPage, { path, envelope, pageSize, query, anyEnvelope: false })) {
+      pages.push(page.answer);
+      warnings.push(...page.warnings);
+      records.push(...page.records.filter((r): r is Rec => !!r && typeof r === "object" && !Array.isArray(r)));
+      if (page.next && records.length >= maxRecords) {
+        return { records, pages, complete: false, warnings };
+      }
     }
-    offset += page.length;
-    const total = totalCount(res);
-    if (total !== undefined && offset >= total) {
-      return { records, pages, complete: true };
+  } catch (err) {
+    if (err instanceof OneRosterClientError) {
+      throw new CheckFailure({
+        message: `reading ${path}${query.filter ? `?filter=${query.filter}` : ""}: ${err.message}`,
+        ...(last ? { exchange: last.exchange } : {}),
+      });
     }
-    if (records.length >= maxRecords) {
-      return { records, pages, complete: false };
-    }
+    throw err;
   }
+  return { records, pages, complete: true, warnings };
 }
 
 /** A parameterless collection read in full once per run, or marked incomplete when over MAX_REFERENCE_RECORDS. */

@@ -99,7 +99,7 @@ export function formatText(report: Report, options: { color: boolean }): string 
   lines.push(
     paint.bold(`rosterlab conformance: ${report.target.baseUrl}`) +
       paint.dim(
-        ` (profile ${report.profile}, ${report.lenient ? "lenient" : "strict"}, writes ${report.allowWrites ? "on" : "off"}, run ${report.runId})`,
+        ` (profile ${report.profile}, ${report.lenient ? "lenient" : "strict"}, booleans ${report.booleans}, writes ${report.allowWrites ? "on" : "off"}, run ${report.runId})`,
       ),
   );
   for (const note of report.notes) {

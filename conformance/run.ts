@@ -12,13 +12,15 @@ import {
   type ProfileChoice,
 } from "./check.js";
 import { ALL_CHECKS } from "./checks/index.js";
-import { CheckContext, type ConformanceTarget, type FetchFn } from "./context.js";
+import { type BooleanSpelling, CheckContext, type ConformanceTarget, type FetchFn } from "./context.js";
 
 export interface RunOptions extends ConformanceTarget {
   /** Defaults to the global fetch; tests and embedders inject their own. */
   fetchFn?: FetchFn;
   profile?: ProfileChoice;
   lenient?: boolean;
+  /** Boolean spelling records must use: `either` (default, v1p1 is ambiguous, notes §2.1), `json` or `string`. */
+  booleans?: BooleanSpelling;
   allowWrites?: boolean;
   expiredToken?: string;
   /** Run only these check ids (still limited to the profile). */
@@ -57,6 +59,7 @@ export interface Report {
   target: { baseUrl: string; tokenUrl: string };
   profile: ProfileChoice;
   lenient: boolean;
+  booleans: BooleanSpelling;
   allowWrites: boolean;
   runId: string;
   startedAt: string;
@@ -134,6 +137,7 @@ export async function runChecks(options: RunOptions): Promise<Report> {
     fetchFn: options.fetchFn ?? ((input, init) => fetch(input, init)),
     profiles: expandProfile(profile),
     lenient: options.lenient ?? false,
+    booleans: options.booleans ?? "either",
     allowWrites: options.allowWrites ?? false,
     ...(options.expiredToken ? { expiredToken: options.expiredToken } : {}),
     runId,
@@ -159,6 +163,7 @@ export async function runChecks(options: RunOptions): Promise<Report> {
     target: { baseUrl: ctx.baseUrl, tokenUrl: options.tokenUrl },
     profile,
     lenient: ctx.lenient,
+    booleans: ctx.options.booleans,
     allowWrites: ctx.allowWrites,
     runId,
     startedAt,

@@ -1,11 +1,11 @@
 // Endpoint checks (notes §1, §2, §9 item 2): every read operation of the selected profiles answers 200 with
 // JSON, the right envelope key, an array or an object, records valid against the oneroster/ schemas, subsets kept.
+import { recordProblems, refsOf } from "../../oneroster/client/index.js";
 import { ENTITIES, type Endpoint, endpointById, fillPath, type GuidType, HREF_PATH } from "../../oneroster/index.js";
 import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
 import type { CheckContext, HttpResult } from "../context.js";
 import { resolveParams } from "../discovery.js";
 import { eachOf, expectCollection, expectJsonObject, expectSingle, expectStatus, fail } from "../expect.js";
-import { recordProblems, refsOf } from "../records.js";
 
 type Rec = Record<string, unknown>;
 
@@ -117,7 +117,7 @@ export const endpointChecks: Check[] = [
         const problems: string[] = [];
         let firstBad: Rec | undefined;
         for (const record of recordsOfRead(r)) {
-          const found = recordProblems(r.endpoint.entity, record, ctx.lenient);
+          const found = recordProblems(r.endpoint.entity, record, ctx.recordOptions);
           if (found.length > 0) {
             firstBad ??= record;
             problems.push(`${String(record.sourcedId)}: ${found.join(", ")}`);
@@ -207,7 +207,7 @@ export const endpointChecks: Check[] = [
       const path = fillPath(ep.path, values);
       const res = await ctx.cachedGet(path);
       const records = expectCollection(res, ep.envelope, `GET ${path}`);
-      const bad = records.map((rec) => recordProblems("category", rec, ctx.lenient)).find((p) => p.length > 0);
+      const bad = records.map((rec) => recordProblems("category", rec, ctx.recordOptions)).find((p) => p.length > 0);
       if (bad) {
         fail(`GET ${path}: invalid category: ${bad.join(", ")}`, res);
       }

@@ -1,5 +1,6 @@
 // Paging checks (notes §4): limit honoured, offsets tile a collection with no gap or duplicate, X-Total-Count
 // present and consistent (also after filtering), Link well-formed, followable and keeping the query, caps shrink pages.
+import { linkFor, parseLinkHeader, totalCount } from "../../oneroster/client/index.js";
 import { type Endpoint, fillPath, formatFilter } from "../../oneroster/index.js";
 import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
 import type { CheckContext, HttpResult } from "../context.js";
@@ -13,17 +14,7 @@ import {
   resolveParams,
   topLevelCollections,
 } from "../discovery.js";
-import {
-  eachOf,
-  ensure,
-  expectCollection,
-  expectStatus,
-  fail,
-  linkFor,
-  parseLinkHeader,
-  recordsOf,
-  totalCount,
-} from "../expect.js";
+import { eachOf, ensure, expectCollection, expectStatus, fail, recordsOf } from "../expect.js";
 import { pickEnumField, pickSortField } from "../samples.js";
 
 type Rec = Record<string, unknown>;

@@ -1,11 +1,11 @@
 // Single-read checks (notes §1.3 notes, §9 item 3): ids from collections round-trip, unknown ids and unknown
 // parents answer 404 with a status payload, subset endpoints refuse ids of the wrong kind, references resolve.
+import { refsOf } from "../../oneroster/client/index.js";
 import { type Endpoint, endpointById, fillPath, type GuidType, HREF_PATH } from "../../oneroster/index.js";
 import { type Check, type CheckOutcome, READ_PROFILES, ROSTERING } from "../check.js";
 import type { CheckContext, HttpResult } from "../context.js";
 import { listIds, looseRecords, resolveParams, topLevelCollections, unknownId } from "../discovery.js";
 import { eachOf, expectErrorPayload, expectSingle, expectStatus, fail } from "../expect.js";
-import { refsOf } from "../records.js";
 import { readableEntityPaths } from "./endpoints.js";
 
 type Rec = Record<string, unknown>;

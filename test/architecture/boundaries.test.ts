@@ -69,6 +69,8 @@ const DRIVER_SPECIFIERS = [
   /^drizzle-orm\/pglite(\/|$)/,
   /^drizzle-orm\/postgres-js(\/|$)/,
 ];
+/** Packages the shared client kit may use beside zod. */
+const CLIENT_KIT_PACKAGES: ReadonlySet<string> = new Set(["p-retry", "p-limit"]);
 const MIGRATORS = new Set(["drizzle-orm/pglite/migrator", "drizzle-orm/postgres-js/migrator"]);
 
 /** The rules of house-style §2.2 for one edge; returns the broken rule, or undefined. */
@@ -81,8 +83,13 @@ function checkEdge(edge: ImportEdge): string | undefined {
   }
   switch (area) {
     case "oneroster":
-      if (target !== undefined ? !under(target, "oneroster") : pkgName(specifier) !== "zod") {
-        return "§2.2.1 oneroster/ imports only zod and itself";
+      // The client kit (oneroster/client/) also retries and bounds concurrency with p-retry and p-limit.
+      if (
+        target !== undefined
+          ? !under(target, "oneroster")
+          : !(pkgName(specifier) === "zod" || (under(from, "oneroster/client") && CLIENT_KIT_PACKAGES.has(specifier)))
+      ) {
+        return "§2.2.1 oneroster/ imports only zod and itself (oneroster/client/ also p-retry and p-limit)";
       }
       break;
     case "server":
@@ -192,6 +199,8 @@ describe("the rules catch violations", () => {
   it.each([
     ["oneroster/x.ts", "hono", "§2.2.1"],
     ["oneroster/x.ts", "../server/errors.js", "§2.2.1"],
+    ["oneroster/x.ts", "p-retry", "§2.2.1"],
+    ["oneroster/client/x.ts", "hono", "§2.2.1"],
     ["server/x.ts", "../seed/generate.js", "§2.2.2"],
     ["server/x.ts", "../consumer/main.js", "§2.2.2"],
     ["server/routes/x.ts", "../../conformance/run.js", "§2.2.2"],

@@ -3,9 +3,9 @@
 import { describe, expect, test } from "vitest";
 import { type Check, CheckFailure } from "../../conformance/check.js";
 import type { FetchFn } from "../../conformance/context.js";
-import { recordProblems } from "../../conformance/records.js";
 import { formatJson, formatJUnit, formatText } from "../../conformance/report.js";
 import { exitCodeFor, failedIds, runChecks, selectChecks } from "../../conformance/run.js";
+import { recordProblems } from "../../oneroster/client/index.js";
 
 const ORIGIN = "http://fake.test";
 const BASE = `${ORIGIN}/ims/oneroster/v1p1`;
@@ -137,21 +137,30 @@ describe("conformance runner against a fake provider", () => {
     }
   });
 
-  test("judges records strictly by default and accepts string booleans with --lenient", async () => {
+  test("accepts both boolean spellings by default and insists on one only when told to (--booleans)", async () => {
     const fetchFn = fakeProvider({ users: [user("u1", { enabledUser: "true" }), user("u2")] });
-    const strict = await runChecks({ ...target, fetchFn, profile: "rostering-core", only: ["END-004"] });
-    const finding = strict.results[0];
-    expect(finding?.status).toBe("fail");
-    expect(finding?.message).toMatch(/getAllUsers .*u1: enabledUser/);
-    expect(finding?.problems?.[0]?.proof).toMatchObject({ record: { sourcedId: "u1", enabledUser: "true" } });
-    const lenient = await runChecks({
+    const either = await runChecks({ ...target, fetchFn, profile: "rostering-core", only: ["END-004"] });
+    expect(either.results[0]?.status).toBe("pass");
+    const json = await runChecks({
       ...target,
       fetchFn,
       profile: "rostering-core",
       only: ["END-004"],
-      lenient: true,
+      booleans: "json",
     });
-    expect(lenient.results[0]?.status).toBe("pass");
+    const finding = json.results[0];
+    expect(finding?.status).toBe("fail");
+    expect(finding?.message).toMatch(/getAllUsers .*u1: enabledUser/);
+    expect(finding?.problems?.[0]?.proof).toMatchObject({ record: { sourcedId: "u1", enabledUser: "true" } });
+    const string = await runChecks({
+      ...target,
+      fetchFn,
+      profile: "rostering-core",
+      only: ["END-004"],
+      booleans: "string",
+    });
+    expect(string.results[0]?.message).toMatch(/u2: enabledUser/);
+    expect(string.results[0]?.message).not.toMatch(/u1:/);
   });
 
   test("flags records outside a subset endpoint's subset", async () => {
@@ -331,12 +340,14 @@ describe("conformance runner against a fake provider", () => {
       school: { href: `${BASE}/orgs/s1`, sourcedId: "s1", type: "org" },
       terms: [{ href: `${BASE}/academicSessions/t1`, sourcedId: "t1", type: "term" }],
     };
-    expect(recordProblems("class", klass, false)).toEqual([
-      'terms.0.type: "term" is not a reference to a academicSession (--lenient accepts compatible types)',
+    expect(recordProblems("class", klass)).toEqual([
+      'terms.0.type: "term" is not a reference to a academicSession (lenient mode accepts compatible types)',
     ]);
-    expect(recordProblems("class", klass, true)).toEqual([]);
+    expect(recordProblems("class", klass, { lenient: true })).toEqual([]);
     const wrongKind = { ...klass, school: { ...klass.school, type: "course" } };
-    expect(recordProblems("class", wrongKind, true)).toEqual(['school.type: "course" is not a reference to a org']);
+    expect(recordProblems("class", wrongKind, { lenient: true })).toEqual([
+      'school.type: "course" is not a reference to a org',
+    ]);
   });
 
   test("selects checks by profile: rostering-core leaves out gradebook and relationship-only checks", () => {
