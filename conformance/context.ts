@@ -94,6 +94,12 @@ const KEPT_HEADERS = [
   "retry-after",
 ];
 
+/** Each operation of the endpoint table with a matcher for request paths, to count which ones were exercised. */
+const OPERATION_MATCHERS = ENDPOINTS.map((endpoint) => ({
+  endpoint,
+  re: new RegExp(`^${endpoint.path.replace(/\{\w+\}/g, "[^/]+")}$`),
+}));
+
 /** Scopes the selected profiles need (notes §6.2): rostering reads also feed the gradebook checks. */
 export function scopesForProfiles(profiles: ReadonlySet<Profile>): string[] {
   const scopes = new Set<string>();
@@ -168,6 +174,13 @@ export class CheckContext {
   private unanswered = 0;
   /** Things the report should mention about the whole run (fallbacks the suite had to take). */
   readonly notes: string[] = [];
+  /** operationIds of the endpoint table answered 2xx at least once: the operations the run really exercised. */
+  readonly exercised = new Set<string>();
+  /** The last HTTP status each called operation answered. */
+  readonly called = new Map<string, number>();
+  /** Operations a check could not call, with the reason (no parent record to call it with…). */
+  readonly notCallable = new Map<string, string>();
+  private readonly basePath: string;
   private readonly tokens = new Map<string, Promise<string>>();
   private readonly getCache = new Map<string, Promise<HttpResult>>();
   private readonly memo = new Map<string, Promise<unknown>>();
@@ -175,6 +188,7 @@ export class CheckContext {
 
   constructor(readonly options: ContextOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.basePath = new URL(this.baseUrl).pathname.replace(/\/+$/, "");
     this.profiles = options.profiles;
     this.lenient = options.lenient;
     this.allowWrites = options.allowWrites;
@@ -340,6 +354,28 @@ export class CheckContext {
     return failed;
   }
 
+  /** Records which operation of the table a request called (Link URLs may carry another origin: paths decide). */
+  private countOperation(method: string, url: string, status: number): void {
+    let path: string;
+    try {
+      path = new URL(url).pathname;
+    } catch {
+      return;
+    }
+    if (!path.startsWith(`${this.basePath}/`)) {
+      return;
+    }
+    const rest = path.slice(this.basePath.length);
+    const hit = OPERATION_MATCHERS.find((m) => m.endpoint.method === method && m.re.test(rest));
+    if (!hit) {
+      return;
+    }
+    this.called.set(hit.endpoint.operationId, status);
+    if (status >= 200 && status < 300) {
+      this.exercised.add(hit.endpoint.operationId);
+    }
+  }
+
   private async send(
     url: string,
     init: { method: string; headers: Record<string, string>; body?: string },
@@ -388,6 +424,7 @@ export class CheckContext {
       request,
       response: { status: res.status, headers, body: redactBody(text).slice(0, BODY_EXCERPT) },
     };
+    this.countOperation(init.method, url, res.status);
     return { status: res.status, headers: res.headers, text, json, url, exchange };
   }
 }
