@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       jwksUrl: `${origin}/.well-known/jwks.json`,
     });
   });
-  registerTokenRoute(app, deps);
+  registerTokenRoute(app, routeDeps);
   registerJwksRoute(app, deps.keys);
   registerOneRosterRoutes(app, routeDeps);
   registerAdminRoutes(app, routeDeps);
