@@ -397,7 +397,9 @@ export class CheckContext {
       res = await this.options.fetchFn(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (err) {
       this.unanswered++;
-      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      // fetch's own message ("fetch failed") says little; its cause names the failure (ECONNREFUSED, ENOTFOUND…).
+      const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+      const reason = err instanceof Error ? `${err.name}: ${err.message}${cause}` : String(err);
       throw new CheckFailure({
         message: `${init.method} ${url} got no answer (${reason})`,
         exchange: { request, error: reason },

@@ -15,7 +15,7 @@ export interface PreflightFailure {
   exchange?: Exchange;
 }
 
-/** `error` and `error_description` of an RFC 6749 §5.2 body, as ` (code: description)`. */
+/** `error` and `error_description` of an RFC 6749 §5.2 body, as ` code: description` ("" without one). */
 function oauthError(exchange: Exchange | undefined): string {
   let body: { error?: unknown; error_description?: unknown } | undefined;
   try {
@@ -26,7 +26,7 @@ function oauthError(exchange: Exchange | undefined): string {
   if (typeof body?.error !== "string") {
     return "";
   }
-  return ` (${body.error}${typeof body.error_description === "string" ? `: ${body.error_description}` : ""})`;
+  return ` ${body.error}${typeof body.error_description === "string" ? `: ${body.error_description}` : ""}`;
 }
 
 function tokenProblem(ctx: CheckContext, exchange: Exchange | undefined): string {
@@ -36,10 +36,10 @@ function tokenProblem(ctx: CheckContext, exchange: Exchange | undefined): string
   }
   const status = exchange.response.status;
   const rfc = oauthError(exchange);
-  if (status === 401 || rfc.startsWith(" (invalid_client")) {
+  if (status === 401 || rfc.startsWith(" invalid_client")) {
     return `the token endpoint ${url} refused the client credentials (HTTP ${status}${rfc}): check the client id and the secret (ONEROSTER_CLIENT_ID, ONEROSTER_CLIENT_SECRET)`;
   }
-  if (rfc.startsWith(" (invalid_scope")) {
+  if (rfc.startsWith(" invalid_scope")) {
     return `the token endpoint ${url} refused the scopes "${ctx.defaultScope}" (HTTP ${status}${rfc}): name scopes the client holds with --scope`;
   }
   return `the token endpoint ${url} answered HTTP ${status}${rfc} instead of an access token: check --token-url`;

@@ -101,7 +101,7 @@ describePrimaryDb("a conformance run as its reader sees it", (kind) => {
   test("stops before any check with one message when the secret is wrong, and when nothing answers", async () => {
     const wrong = await runChecks({ ...target(seeded.provider), clientSecret: "not-the-secret" });
     expect(wrong.results).toEqual([]);
-    expect(wrong.preflightFailure?.message).toMatch(/refused the client credentials \(HTTP 401 \(invalid_client/);
+    expect(wrong.preflightFailure?.message).toMatch(/refused the client credentials \(HTTP 401 invalid_client: /);
     expect(exitCodeFor(wrong)).toBe(3);
     const closed = await startProvider(seeded.db.handle);
     await closed.close();

@@ -211,7 +211,7 @@ describe("conformance runner against a fake provider", () => {
     expect(report.results).toEqual([]);
     expect(report.preflightFailure?.stage).toBe("token");
     expect(report.preflightFailure?.message).toMatch(
-      /refused the client credentials \(HTTP 401 \(invalid_client\)\): check the client id and the secret \(ONEROSTER_CLIENT_ID, ONEROSTER_CLIENT_SECRET\)/,
+      /refused the client credentials \(HTTP 401 invalid_client\): check the client id and the secret \(ONEROSTER_CLIENT_ID, ONEROSTER_CLIENT_SECRET\)/,
     );
     expect(formatJson(report)).not.toContain("not-it");
     expect(exitCodeFor(report)).toBe(3);
