@@ -96,11 +96,6 @@ export class Blocked extends Error {
   }
 }
 
-/** A CheckFailure (or Blocked) re-thrown as Blocked by `by`, keeping its problems and exchanges. */
-export function blockedBy(by: string, err: CheckFailure | Blocked): Blocked {
-  return err instanceof Blocked ? err : new Blocked(by, err.problems);
-}
-
 /** Profiles `--profile` choices select (one or several): `rostering` includes the core profile, `all` everything. */
 export function expandProfile(choice: ProfileChoice | readonly ProfileChoice[]): Set<Profile> {
   const out = new Set<Profile>();

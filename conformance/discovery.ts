@@ -93,7 +93,7 @@ export const MAX_REFERENCE_RECORDS = 5000;
 const MAX_PAGES = 200;
 
 /** A full read that broke: which page (0 = the first) and the kit's error code. */
-export class ReadFailure extends CheckFailure {
+class ReadFailure extends CheckFailure {
   constructor(
     problems: Problem[] | Problem,
     readonly pageIndex: number,
@@ -153,7 +153,7 @@ export async function readAll(
  * The owner of a broken prerequisite read: a first page that fails is END-001's finding (the plain read), one with no
  * records array END-003's, a later page PAG-002's (offsets must walk the whole collection).
  */
-export function readBlocker(err: ReadFailure): string {
+function readBlocker(err: ReadFailure): string {
   if (err.pageIndex > 0) {
     return "PAG-002";
   }
