@@ -25,8 +25,12 @@ export const AREAS = [
 ] as const;
 export type Area = (typeof AREAS)[number];
 
-/** What a check may return instead of passing silently: a skip with its reason, or notes for the report. */
-export type CheckOutcome = undefined | { skip: string } | { notes: string[] };
+/**
+ * What a check may return instead of passing silently: a skip with its reason, or notes for the report, or the
+ * parts it could not exercise (`partial`: an operation with no parent record to call it with, say). A check with
+ * `partial` items passed only for what it could run, and the report says so.
+ */
+export type CheckOutcome = undefined | { skip: string } | { notes?: string[]; partial?: string[] };
 
 export interface Check {
   /** Stable id such as `PAG-003`; never reused once published (pinned by test/conformance/ids.test.ts). */
@@ -74,16 +78,57 @@ export class CheckFailure extends Error {
   }
 }
 
-/** Profiles a `--profile` choice selects: `rostering` includes the core profile, `all` everything. */
-export function expandProfile(choice: ProfileChoice): Set<Profile> {
-  switch (choice) {
-    case "all":
-      return new Set(PROFILES);
-    case "rostering":
-      return new Set<Profile>(["rostering-core", "rostering"]);
-    default:
-      return new Set<Profile>([choice]);
+/**
+ * Thrown when a check cannot judge its own rule because a prerequisite another check owns is broken (the write
+ * fixture could not be created, a collection cannot be read at all…). The runner reports it as `blocked by <by>`
+ * rather than as a second failure, so one defect is one root cause. If `by` turns out to have passed, the runner
+ * reports the check as failed after all: a prerequisite failure is never hidden.
+ */
+export class Blocked extends Error {
+  readonly by: string;
+  readonly problems: Problem[];
+  constructor(by: string, problems: Problem[] | Problem) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.map((p) => p.message).join("; "));
+    this.name = "Blocked";
+    this.by = by;
+    this.problems = list;
   }
+}
+
+/** Profiles `--profile` choices select (one or several): `rostering` includes the core profile, `all` everything. */
+export function expandProfile(choice: ProfileChoice | readonly ProfileChoice[]): Set<Profile> {
+  const out = new Set<Profile>();
+  for (const c of typeof choice === "string" ? [choice] : choice) {
+    switch (c) {
+      case "all":
+        for (const p of PROFILES) {
+          out.add(p);
+        }
+        break;
+      case "rostering":
+        out.add("rostering-core");
+        out.add("rostering");
+        break;
+      default:
+        out.add(c);
+    }
+  }
+  return out;
+}
+
+/** `rostering,gradebook` → the choices; throws on an unknown name (the CLI reports it). */
+export function parseProfileChoices(text: string): ProfileChoice[] {
+  const names = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  const known: readonly string[] = [...PROFILES, "all"];
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`unknown profile ${unknown.join(", ") || "(none)"}: choose from ${known.join(", ")}`);
+  }
+  return names as ProfileChoice[];
 }
 
 /** Shorthands for check definitions. */

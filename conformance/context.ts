@@ -1,9 +1,14 @@
 // CheckContext: how checks reach a provider. Only HTTP, only through the injected fetchFn; caches tokens and
 // collection reads, records every exchange (secrets redacted) so a failure carries its proof, and keeps cleanups.
+import { basicCredentials, buildUrl, formBody, type RecordCheckOptions } from "../oneroster/client/index.js";
 import { ALL_SCOPES, ENDPOINTS, type Endpoint, SCOPES } from "../oneroster/index.js";
 import { CheckFailure, type Profile } from "./check.js";
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** The boolean spellings records may use (notes §2.1); see the client kit's RecordCheckOptions. */
+export const BOOLEAN_SPELLINGS = ["either", "json", "string"] as const;
+export type BooleanSpelling = (typeof BOOLEAN_SPELLINGS)[number];
 
 /** Where the provider is and who we are to it. */
 export interface ConformanceTarget {
@@ -20,6 +25,8 @@ export interface ContextOptions extends ConformanceTarget {
   fetchFn: FetchFn;
   profiles: ReadonlySet<Profile>;
   lenient: boolean;
+  /** Which boolean spelling records may use (notes §2.1): both unless the user insists on one. */
+  booleans: BooleanSpelling;
   allowWrites: boolean;
   /** A token the provider issued earlier that has since expired (AUTH-006 is skipped without one). */
   expiredToken?: string;
@@ -87,6 +94,12 @@ const KEPT_HEADERS = [
   "retry-after",
 ];
 
+/** Each operation of the endpoint table with a matcher for request paths, to count which ones were exercised. */
+const OPERATION_MATCHERS = ENDPOINTS.map((endpoint) => ({
+  endpoint,
+  re: new RegExp(`^${endpoint.path.replace(/\{\w+\}/g, "[^/]+")}$`),
+}));
+
 /** Scopes the selected profiles need (notes §6.2): rostering reads also feed the gradebook checks. */
 export function scopesForProfiles(profiles: ReadonlySet<Profile>): string[] {
   const scopes = new Set<string>();
@@ -151,6 +164,8 @@ export class CheckContext {
   readonly profiles: ReadonlySet<Profile>;
   readonly lenient: boolean;
   readonly allowWrites: boolean;
+  /** How records are judged (lenient variants, boolean spelling); passed to the client kit's record checks. */
+  readonly recordOptions: RecordCheckOptions;
   readonly runId: string;
   readonly expiredToken?: string;
   /** Number of HTTP requests made so far. */
@@ -159,6 +174,13 @@ export class CheckContext {
   private unanswered = 0;
   /** Things the report should mention about the whole run (fallbacks the suite had to take). */
   readonly notes: string[] = [];
+  /** operationIds of the endpoint table answered 2xx at least once: the operations the run really exercised. */
+  readonly exercised = new Set<string>();
+  /** The last HTTP status each called operation answered. */
+  readonly called = new Map<string, number>();
+  /** Operations a check could not call, with the reason (no parent record to call it with…). */
+  readonly notCallable = new Map<string, string>();
+  private readonly basePath: string;
   private readonly tokens = new Map<string, Promise<string>>();
   private readonly getCache = new Map<string, Promise<HttpResult>>();
   private readonly memo = new Map<string, Promise<unknown>>();
@@ -166,9 +188,11 @@ export class CheckContext {
 
   constructor(readonly options: ContextOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.basePath = new URL(this.baseUrl).pathname.replace(/\/+$/, "");
     this.profiles = options.profiles;
     this.lenient = options.lenient;
     this.allowWrites = options.allowWrites;
+    this.recordOptions = { lenient: options.lenient, booleans: options.booleans };
     this.runId = options.runId;
     if (options.expiredToken) {
       this.expiredToken = options.expiredToken;
@@ -188,15 +212,7 @@ export class CheckContext {
 
   /** Absolute URL for a path under the base URL (or an absolute URL as given), with a query string. */
   url(pathOrUrl: string, query?: RequestOptions["query"]): string {
-    const base = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
-    const parts = Object.entries(query ?? {})
-      .filter((e): e is [string, string | number] => e[1] !== undefined)
-      // encodeURIComponent, not URLSearchParams: spaces must travel as %20, not '+' (notes §3.1).
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
-    if (parts.length === 0) {
-      return base;
-    }
-    return `${base}${base.includes("?") ? "&" : "?"}${parts.join("&")}`;
+    return buildUrl(this.baseUrl, pathOrUrl, query);
   }
 
   /** Sends one request through fetchFn and records it. A network error becomes a CheckFailure. */
@@ -258,15 +274,9 @@ export class CheckContext {
       accept: "application/json",
     };
     if (credentials) {
-      // RFC 6749 §2.3.1: id and secret are form-encoded before Basic encoding.
-      const user = encodeURIComponent(credentials.id);
-      const pass = encodeURIComponent(credentials.secret);
-      headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+      headers.authorization = basicCredentials(credentials.id, credentials.secret);
     }
-    const body = Object.entries(form)
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
-      .join("&");
-    return this.send(this.options.tokenUrl, { method: "POST", headers, body });
+    return this.send(this.options.tokenUrl, { method: "POST", headers, body: formBody(form) });
   }
 
   /** An access token for a scope string (default: the profiles' scopes); cached per scope. */
@@ -344,6 +354,28 @@ export class CheckContext {
     return failed;
   }
 
+  /** Records which operation of the table a request called (Link URLs may carry another origin: paths decide). */
+  private countOperation(method: string, url: string, status: number): void {
+    let path: string;
+    try {
+      path = new URL(url).pathname;
+    } catch {
+      return;
+    }
+    if (!path.startsWith(`${this.basePath}/`)) {
+      return;
+    }
+    const rest = path.slice(this.basePath.length);
+    const hit = OPERATION_MATCHERS.find((m) => m.endpoint.method === method && m.re.test(rest));
+    if (!hit) {
+      return;
+    }
+    this.called.set(hit.endpoint.operationId, status);
+    if (status >= 200 && status < 300) {
+      this.exercised.add(hit.endpoint.operationId);
+    }
+  }
+
   private async send(
     url: string,
     init: { method: string; headers: Record<string, string>; body?: string },
@@ -365,7 +397,9 @@ export class CheckContext {
       res = await this.options.fetchFn(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (err) {
       this.unanswered++;
-      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      // fetch's own message ("fetch failed") says little; its cause names the failure (ECONNREFUSED, ENOTFOUND…).
+      const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+      const reason = err instanceof Error ? `${err.name}: ${err.message}${cause}` : String(err);
       throw new CheckFailure({
         message: `${init.method} ${url} got no answer (${reason})`,
         exchange: { request, error: reason },
@@ -392,6 +426,7 @@ export class CheckContext {
       request,
       response: { status: res.status, headers, body: redactBody(text).slice(0, BODY_EXCERPT) },
     };
+    this.countOperation(init.method, url, res.status);
     return { status: res.status, headers: res.headers, text, json, url, exchange };
   }
 }

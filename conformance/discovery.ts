@@ -1,20 +1,24 @@
 // Discovery over HTTP: ids from collection reads, path parameters that lead to non-empty answers, whole
 // collections read page by page, and the representative collection each profile's query checks run against (with
 // the shared probe of each by one odd query parameter).
+import { findRecords, OneRosterClientError, totalCount, walkPages } from "../oneroster/client/index.js";
 import { ENDPOINTS, type Endpoint, endpointById, fillPath } from "../oneroster/index.js";
-import { CheckFailure } from "./check.js";
+import { Blocked, CheckFailure, type Problem } from "./check.js";
 import type { CheckContext, HttpResult } from "./context.js";
-import { eachOf, expectCollection, expectStatus, totalCount } from "./expect.js";
+import { eachOf, expectStatus } from "./expect.js";
 
 type Rec = Record<string, unknown>;
 
-/** Records of a collection answer, or [] when the answer is not a readable collection. */
+/**
+ * Records of a collection answer under whatever key the provider used (a wrong envelope key is END-003's finding,
+ * not a reason to find no data), or [] when the answer is not a readable collection.
+ */
 export function looseRecords(res: HttpResult, envelope: string): Rec[] {
-  if (res.status !== 200 || !res.json || typeof res.json !== "object") {
+  if (res.status !== 200) {
     return [];
   }
-  const list = (res.json as Rec)[envelope];
-  return Array.isArray(list) ? (list.filter((r) => r && typeof r === "object") as Rec[]) : [];
+  const list = findRecords(res.json, envelope)?.records ?? [];
+  return list.filter((r): r is Rec => !!r && typeof r === "object" && !Array.isArray(r));
 }
 
 /**
@@ -66,7 +70,11 @@ export function resolveParams(ctx: CheckContext, endpoint: Endpoint): Promise<Re
       }
       return undefined;
     };
-    return (await search(0, {})) ?? fallback;
+    const found = (await search(0, {})) ?? fallback;
+    if (!found) {
+      ctx.notCallable.set(endpoint.operationId, "no parent record to call it with");
+    }
+    return found;
   });
 }
 
@@ -76,13 +84,30 @@ export interface FullRead {
   pages: HttpResult[];
   /** False when the read stopped at maxRecords before the end. */
   complete: boolean;
+  /** What the pager noticed on the way (records under another key, a Link that skips…), once each. */
+  warnings: string[];
 }
 
 /** Collections larger than this are not read in full: checks that need a whole collection pick smaller ones. */
 export const MAX_REFERENCE_RECORDS = 5000;
 const MAX_PAGES = 200;
 
-/** Reads a collection to the end through limit/offset; throws CheckFailure on a broken page. */
+/** A full read that broke: which page (0 = the first) and the kit's error code. */
+class ReadFailure extends CheckFailure {
+  constructor(
+    problems: Problem[] | Problem,
+    readonly pageIndex: number,
+    readonly code: OneRosterClientError["code"],
+  ) {
+    super(problems);
+  }
+}
+
+/**
+ * Reads a collection to the end with the client kit's pager (ends by X-Total-Count and Link, never by a short page),
+ * fetching through the recording context. A page that fails or holds no records array throws CheckFailure carrying
+ * that page's exchange.
+ */
 export async function readAll(
   ctx: CheckContext,
   path: string,
@@ -93,31 +118,68 @@ export async function readAll(
 ): Promise<FullRead> {
   const records: Rec[] = [];
   const pages: HttpResult[] = [];
-  let offset = 0;
-  for (;;) {
-    const res = await ctx.get(path, { query: { ...query, limit: pageSize, offset } });
-    const page = expectCollection(res, envelope, `reading ${path}`);
-    pages.push(res);
-    records.push(...page);
-    if (page.length === 0) {
-      return { records, pages, complete: true };
+  const warnings: string[] = [];
+  let last: HttpResult | undefined;
+  const fetchPage = async (p: string, q: Record<string, string | number | undefined>) => {
+    last = await ctx.get(p, { query: q });
+    return last;
+  };
+  try {
+    for await (const page of walkPages(fetchPage, { path, envelope, pageSize, query })) {
+      pages.push(page.answer);
+      warnings.push(...page.warnings);
+      records.push(...page.records.filter((r): r is Rec => !!r && typeof r === "object" && !Array.isArray(r)));
+      if (page.next && records.length >= maxRecords) {
+        return { records, pages, complete: false, warnings };
+      }
     }
-    offset += page.length;
-    const total = totalCount(res);
-    if (total !== undefined && offset >= total) {
-      return { records, pages, complete: true };
+  } catch (err) {
+    if (err instanceof OneRosterClientError) {
+      throw new ReadFailure(
+        {
+          message: `reading ${path}${query.filter ? `?filter=${query.filter}` : ""}: ${err.message}`,
+          ...(last ? { exchange: last.exchange } : {}),
+        },
+        pages.length,
+        err.code,
+      );
     }
-    if (records.length >= maxRecords) {
-      return { records, pages, complete: false };
+    throw err;
+  }
+  return { records, pages, complete: true, warnings };
+}
+
+/**
+ * The owner of a broken prerequisite read: a first page that fails is END-001's finding (the plain read), one with no
+ * records array END-003's, a later page PAG-002's (offsets must walk the whole collection).
+ */
+function readBlocker(err: ReadFailure): string {
+  if (err.pageIndex > 0) {
+    return "PAG-002";
+  }
+  return err.code === "HTTP_STATUS" ? "END-001" : err.code === "BAD_RESPONSE" ? "END-003" : "PAG-002";
+}
+
+/** A full read other checks build on: a broken read blocks them on the check that owns the problem (readBlocker). */
+export async function prerequisiteRead(
+  ctx: CheckContext,
+  path: string,
+  envelope: string,
+  maxRecords = MAX_REFERENCE_RECORDS + 1,
+): Promise<FullRead> {
+  try {
+    return await readAll(ctx, path, envelope, {}, 100, maxRecords);
+  } catch (err) {
+    if (err instanceof ReadFailure) {
+      throw new Blocked(readBlocker(err), err.problems);
     }
+    throw err;
   }
 }
 
 /** A parameterless collection read in full once per run, or marked incomplete when over MAX_REFERENCE_RECORDS. */
 function cappedRead(ctx: CheckContext, endpoint: Endpoint): Promise<FullRead> {
-  return ctx.once(`all:${endpoint.operationId}`, () =>
-    readAll(ctx, endpoint.path, endpoint.envelope, {}, 100, MAX_REFERENCE_RECORDS + 1),
-  );
+  return ctx.once(`all:${endpoint.operationId}`, () => prerequisiteRead(ctx, endpoint.path, endpoint.envelope));
 }
 
 /** True when the collection is small enough to be read in full (X-Total-Count first, else by reading it). */
@@ -185,7 +247,7 @@ export function primaryCollections(ctx: CheckContext): Promise<Endpoint[]> {
         try {
           fits = await fitsReference(ctx, ep);
         } catch (err) {
-          if (!(err instanceof CheckFailure)) {
+          if (!(err instanceof CheckFailure || err instanceof Blocked)) {
             throw err;
           }
           // Answers 200 but cannot be read in full: keep it, so each check that needs it reports why.
@@ -228,6 +290,38 @@ export async function eachPrimaryAnswer(
     then?.(res, ep, what);
   });
   return undefined;
+}
+
+/** A read operation with path values filled in, ready to call. */
+export interface OperationCall {
+  endpoint: Endpoint;
+  path: string;
+}
+
+/**
+ * The read operations (collections and single reads) of the profiles with path values found over HTTP; those with
+ * no parent record to call them with are listed in `uncalled` with the reason, so checks report them as not
+ * exercised instead of passing over them in silence.
+ */
+export async function readOperations(
+  ctx: CheckContext,
+  filter: (e: Endpoint) => boolean = () => true,
+): Promise<{ calls: OperationCall[]; uncalled: string[] }> {
+  const all = await ctx.once("read-operations", async () => {
+    const out: { endpoint: Endpoint; path?: string }[] = [];
+    for (const endpoint of ctx.endpoints(["collection", "single"])) {
+      const values = await resolveParams(ctx, endpoint);
+      out.push(values ? { endpoint, path: fillPath(endpoint.path, values) } : { endpoint });
+    }
+    return out;
+  });
+  const chosen = all.filter((o) => filter(o.endpoint));
+  return {
+    calls: chosen.flatMap((o) => (o.path !== undefined ? [{ endpoint: o.endpoint, path: o.path }] : [])),
+    uncalled: chosen
+      .filter((o) => o.path === undefined)
+      .map((o) => `${o.endpoint.operationId}: ${ctx.notCallable.get(o.endpoint.operationId) ?? "no parent record"}`),
+  };
 }
 
 /** Top-level (parameterless) collection endpoints of the selected profiles. */

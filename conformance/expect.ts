@@ -1,7 +1,8 @@
 // Response assertions for checks. Each throws CheckFailure carrying the exchange and the part of the response
 // that proves the problem; `eachOf` runs an assertion per item and bundles every problem into one failure.
+import { findRecord, findRecords } from "../oneroster/client/index.js";
 import { type Endpoint, readStatusInfo } from "../oneroster/index.js";
-import { CheckFailure, type Problem } from "./check.js";
+import { Blocked, CheckFailure, type Problem } from "./check.js";
 import type { CheckContext, HttpResult } from "./context.js";
 
 /** Throws a finding. */
@@ -20,15 +21,22 @@ export function ensure(condition: unknown, message: string, res?: HttpResult, pr
   }
 }
 
-/** Runs `fn` for every item; collects every CheckFailure and throws them together. Other errors propagate. */
+/**
+ * Runs `fn` for every item; collects every CheckFailure and throws them together. An item that is Blocked does not
+ * hide the others: the check's own findings win, and only when there are none is the first Blocked re-thrown.
+ * Other errors propagate.
+ */
 export async function eachOf<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
   const problems: Problem[] = [];
+  let blocked: Blocked | undefined;
   for (const item of items) {
     try {
       await fn(item);
     } catch (err) {
       if (err instanceof CheckFailure) {
         problems.push(...err.problems);
+      } else if (err instanceof Blocked) {
+        blocked ??= err;
       } else {
         throw err;
       }
@@ -36,6 +44,9 @@ export async function eachOf<T>(items: readonly T[], fn: (item: T) => Promise<vo
   }
   if (problems.length > 0) {
     throw new CheckFailure(problems);
+  }
+  if (blocked) {
+    throw blocked;
   }
 }
 
@@ -93,9 +104,30 @@ export function expectSingle(res: HttpResult, envelope: string, what: string): R
   return record as Record<string, unknown>;
 }
 
-/** Reads records out of a collection answer for an endpoint; shorthand for expectCollection. */
-export function recordsOf(res: HttpResult, endpoint: Endpoint): Record<string, unknown>[] {
-  return expectCollection(res, endpoint.envelope, `${endpoint.operationId} ${res.url}`);
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Records of a collection answer, for checks whose concern is not the envelope: found under whatever key the provider
+ * used (the key is END-003's concern, reported once there). A status other than 200 is the calling check's own
+ * finding; an answer with no records array at all blocks on END-003.
+ */
+export function recordsOf(res: HttpResult, endpoint: Endpoint, what = `${endpoint.operationId} ${res.url}`) {
+  expectStatus(res, 200, what);
+  const found = findRecords(res.json, endpoint.envelope);
+  if (!found) {
+    throw new Blocked("END-003", { message: `${what}: the answer holds no records array`, exchange: res.exchange });
+  }
+  return found.records.filter(isRecord);
+}
+
+/** The record of a single-object answer under whatever key the provider used (see recordsOf). */
+export function recordOf(res: HttpResult, envelope: string, what: string): Record<string, unknown> {
+  expectStatus(res, 200, what);
+  const found = findRecord(res.json, envelope);
+  if (!found) {
+    throw new Blocked("END-003", { message: `${what}: the answer holds no record object`, exchange: res.exchange });
+  }
+  return found.record;
 }
 
 /** Compact codeMinor tokens a strict reading accepts, keyed by the lenient (normalised) token (notes §5.3). */
@@ -174,43 +206,4 @@ export function expectErrorPayload(ctx: CheckContext, res: HttpResult, codeMinor
 /** Asserts the status payload of a warning: codeMajor success, severity warning, codeMinor `codeMinor` (§5.2). */
 export function expectWarningPayload(ctx: CheckContext, res: HttpResult, codeMinor: string, what: string): void {
   expectStatusPayload(ctx, res, { codeMajor: "success", severity: "warning", codeMinors: [codeMinor] }, what);
-}
-
-/** Reads `X-Total-Count` as a non-negative integer, or undefined when absent or malformed. */
-export function totalCount(res: HttpResult): number | undefined {
-  const v = res.headers.get("x-total-count");
-  if (v === null || !/^\s*\d+\s*$/.test(v)) {
-    return undefined;
-  }
-  return Number(v);
-}
-
-/** One parsed `Link` entry (RFC 8288). */
-export interface LinkEntry {
-  url: string;
-  rels: string[];
-}
-
-/** Parses a Link header; returns undefined when it is present but malformed. */
-export function parseLinkHeader(value: string): LinkEntry[] | undefined {
-  const entries: LinkEntry[] = [];
-  const re = /\s*<([^>]*)>\s*((?:;\s*[A-Za-z*-]+\s*=\s*(?:"[^"]*"|[^;,]*)\s*)*)(,|$)/y;
-  let pos = 0;
-  while (pos < value.length) {
-    re.lastIndex = pos;
-    const m = re.exec(value);
-    if (!m || m[0].length === 0) {
-      return undefined;
-    }
-    const params = m[2] ?? "";
-    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]*))/i.exec(params);
-    entries.push({ url: m[1] ?? "", rels: (rel?.[1] ?? rel?.[2] ?? "").split(/\s+/).filter(Boolean) });
-    pos = re.lastIndex;
-  }
-  return entries;
-}
-
-/** The URL for a rel in a parsed Link header. */
-export function linkFor(entries: readonly LinkEntry[], rel: string): string | undefined {
-  return entries.find((e) => e.rels.includes(rel))?.url;
 }

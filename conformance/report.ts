@@ -1,11 +1,12 @@
-// Renders a Report: console text grouped by area with a summary by level (coloured only on a TTY), JSON with
-// every finding, and JUnit XML with one testcase per check (junit-report-builder).
+// Renders a Report: console text that leads with root causes and operation coverage, then every check grouped by
+// area, then a summary by level (coloured only on a TTY); JSON with every finding; JUnit XML with one testcase per
+// check whose failures agree with the exit code (junit-report-builder).
 import type { Builder } from "junit-report-builder";
 import junitModule from "junit-report-builder";
 import pc from "picocolors";
 import { AREAS, type Level } from "./check.js";
 import type { Exchange } from "./context.js";
-import type { CheckResult, Report } from "./run.js";
+import { type CheckResult, failingLevels, type Report } from "./run.js";
 
 // CJS interop: at runtime the default import is the builder itself, while its d.ts declares `export default`.
 const junit = ((junitModule as unknown as { default?: Builder }).default ?? junitModule) as unknown as Builder;
@@ -48,11 +49,13 @@ export function describeExchange(ex: Exchange): string {
 function statusMark(r: CheckResult, paint: Paint): string {
   switch (r.status) {
     case "pass":
-      return paint.green("✓");
+      return r.partial ? paint.yellow("✓") : paint.green("✓");
     case "fail":
       return r.level === "MUST" ? paint.red("✗") : paint.yellow("✗");
     case "skip":
       return paint.dim("-");
+    case "blocked":
+      return paint.dim("◌");
     default:
       return paint.magenta("!");
   }
@@ -63,6 +66,18 @@ function renderResult(r: CheckResult, paint: Paint): string {
   const out = [head];
   if (r.status === "skip" && r.message) {
     out.push(paint.dim(`      skipped: ${r.message}`));
+  }
+  if (r.status === "blocked" && r.message) {
+    out.push(paint.dim(indent(r.message, "      ")));
+  }
+  if (r.partial) {
+    out.push(paint.yellow(`      passed only in part; not exercised (${r.partial.length}):`));
+    for (const p of r.partial.slice(0, SHOWN_PROBLEMS * 2)) {
+      out.push(paint.yellow(`        ${p}`));
+    }
+    if (r.partial.length > SHOWN_PROBLEMS * 2) {
+      out.push(paint.yellow(`        … and ${r.partial.length - SHOWN_PROBLEMS * 2} more (see --json)`));
+    }
   }
   if (r.status === "error" && r.message) {
     out.push(paint.magenta(indent(r.message, "      ")));
@@ -99,12 +114,21 @@ export function formatText(report: Report, options: { color: boolean }): string 
   lines.push(
     paint.bold(`rosterlab conformance: ${report.target.baseUrl}`) +
       paint.dim(
-        ` (profile ${report.profile}, ${report.lenient ? "lenient" : "strict"}, writes ${report.allowWrites ? "on" : "off"}, run ${report.runId})`,
+        ` (profile ${report.profile}, ${report.lenient ? "lenient" : "strict"}, booleans ${report.booleans}, writes ${report.allowWrites ? "on" : "off"}, run ${report.runId})`,
       ),
   );
   for (const note of report.notes) {
     lines.push(paint.yellow(`note: ${note}`));
   }
+  if (report.preflightFailure) {
+    const f = report.preflightFailure;
+    lines.push("", paint.red(paint.bold(`ABORTED before any check ran (preflight, ${f.stage}): ${f.message}`)));
+    if (f.exchange) {
+      lines.push(paint.dim(indent(describeExchange(f.exchange), "  ")));
+    }
+    return `${lines.join("\n")}\n`;
+  }
+  lines.push("", ...rootCauseLines(report, paint), ...coverageLines(report, paint));
   for (const area of AREAS) {
     const inArea = report.results.filter((r) => r.area === area);
     if (inArea.length === 0) {
@@ -118,7 +142,7 @@ export function formatText(report: Report, options: { color: boolean }): string 
   lines.push("", paint.bold("Summary"));
   for (const level of LEVELS) {
     const s = report.summary[level];
-    const total = s.pass + s.fail + s.skip + s.error;
+    const total = s.pass + s.fail + s.skip + s.blocked + s.error;
     if (total === 0) {
       continue;
     }
@@ -128,8 +152,9 @@ export function formatText(report: Report, options: { color: boolean }): string 
           ? paint.red(`${s.fail} failed`)
           : paint.yellow(`${s.fail} failed`)
         : `${s.fail} failed`;
+    const partial = report.results.filter((r) => r.level === level && r.partial).length;
     lines.push(
-      `  ${level.padEnd(6)} ${paint.green(`${s.pass} passed`)}, ${failed}, ${s.skip} skipped${s.error ? paint.magenta(`, ${s.error} suite errors`) : ""}`,
+      `  ${level.padEnd(6)} ${paint.green(`${s.pass} passed`)}${partial ? paint.yellow(` (${partial} only in part)`) : ""}, ${failed}, ${s.blocked} blocked, ${s.skip} skipped${s.error ? paint.magenta(`, ${s.error} suite errors`) : ""}`,
     );
   }
   if (report.cleanupFailures.length > 0) {
@@ -138,6 +163,10 @@ export function formatText(report: Report, options: { color: boolean }): string 
       lines.push(paint.red(`    ${c}`));
     }
   }
+  const c = report.coverage;
+  lines.push(
+    `  ${c.exercised.length} of ${c.total} operations exercised${c.missed.length > 0 ? paint.yellow(`, ${c.missed.length} of the selected profiles not (listed above)`) : ""}`,
+  );
   const mustFailures = report.summary.MUST.fail;
   const verdict =
     mustFailures > 0
@@ -147,6 +176,47 @@ export function formatText(report: Report, options: { color: boolean }): string 
     `  ${report.results.length} checks, ${report.requestCount} requests, ${(report.durationMs / 1000).toFixed(1)} s. ${verdict}`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** "2 defects, 15 checks affected" and one line per failed check with what it blocked. */
+function rootCauseLines(report: Report, paint: Paint): string[] {
+  const causes = report.rootCauses;
+  if (causes.length === 0) {
+    const blocked = report.results.filter((r) => r.status === "blocked").length;
+    return [paint.green(`Root causes: no defect found${blocked ? ` (${blocked} checks blocked)` : ""}`)];
+  }
+  const affected = causes.reduce((n, c) => n + 1 + c.blocks.length, 0);
+  const byLevel = (["MUST", "SHOULD", "MAY"] as const)
+    .map((l) => [l, causes.filter((c) => c.level === l).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([l, n]) => `${n} ${l}`)
+    .join(", ");
+  const lines = [
+    paint.bold(
+      `Root causes: ${causes.length} defect${causes.length === 1 ? "" : "s"} (${byLevel}), ${affected} check${affected === 1 ? "" : "s"} affected`,
+    ),
+  ];
+  for (const c of causes) {
+    const mark = c.level === "MUST" ? paint.red("✗") : paint.yellow("✗");
+    const blocks = c.blocks.length > 0 ? paint.dim(` — blocks ${c.blocks.length}: ${c.blocks.join(", ")}`) : "";
+    lines.push(`  ${mark} ${c.id} ${c.title}${blocks}`);
+  }
+  return lines;
+}
+
+/** "Operations exercised: 43 of 62" and the ones that were not, with why. */
+function coverageLines(report: Report, paint: Paint): string[] {
+  const c = report.coverage;
+  const inProfile = c.selected === c.total ? "" : ` (${c.selected} in the selected profiles)`;
+  const head = `Operations exercised (answered 2xx): ${c.exercised.length} of ${c.total}${inProfile}`;
+  if (c.missed.length === 0) {
+    return [paint.green(head)];
+  }
+  const lines = [paint.yellow(`${head}; not exercised: ${c.missed.length}`)];
+  for (const m of c.missed) {
+    lines.push(paint.yellow(`  - ${m.operationId}: ${m.reason}`));
+  }
+  return lines;
 }
 
 /** The JSON report: every result with its problems and exchanges. */
@@ -167,10 +237,43 @@ function xmlSafe(text: string): string {
   return out;
 }
 
-/** JUnit XML: one testsuite per area, one testcase per check; failures carry the problems and exchanges. */
-export function formatJUnit(report: Report): string {
+/** How a check's problems read in a JUnit body. */
+function problemDetail(r: CheckResult): string {
+  return (r.problems ?? [])
+    .map((p) =>
+      [
+        p.message,
+        p.exchange ? describeExchange(p.exchange) : "",
+        p.proof !== undefined ? `proof: ${JSON.stringify(p.proof)}` : "",
+      ]
+        .filter(Boolean)
+        .join("\n"),
+    )
+    .join("\n\n");
+}
+
+/**
+ * JUnit XML: one testsuite per area, one testcase per check, agreeing with the exit code: only a failure at a level
+ * `failOn` counts is a <failure>; a SHOULD or MAY finding below it is <skipped/> with a `finding` property and the
+ * problems in system-out; a blocked check is <skipped/> with a `blocked-by` property. A preflight abort is one <error>.
+ */
+export function formatJUnit(report: Report, options: { failOn?: "must" | "should" } = {}): string {
+  const failing = failingLevels(options.failOn);
   const builder = junit.newBuilder();
   builder.name(xmlSafe(`rosterlab conformance ${report.target.baseUrl}`));
+  if (report.preflightFailure) {
+    const f = report.preflightFailure;
+    builder
+      .testSuite()
+      .name("conformance.preflight")
+      .timestamp(report.startedAt)
+      .testCase()
+      .className("conformance.preflight")
+      .name(`preflight ${f.stage}`)
+      .error(xmlSafe(f.message), "PreflightFailed")
+      .standardOutput(xmlSafe(f.exchange ? describeExchange(f.exchange) : f.message));
+    return builder.build();
+  }
   for (const area of AREAS) {
     const inArea = report.results.filter((r) => r.area === area);
     if (inArea.length === 0) {
@@ -185,29 +288,29 @@ export function formatJUnit(report: Report): string {
         .time(r.durationMs / 1000)
         .property("level", r.level)
         .property("section", r.section);
-      if (r.status === "fail") {
-        const detail = (r.problems ?? [])
-          .map((p) =>
-            [
-              p.message,
-              p.exchange ? describeExchange(p.exchange) : "",
-              p.proof !== undefined ? `proof: ${JSON.stringify(p.proof)}` : "",
-            ]
-              .filter(Boolean)
-              .join("\n"),
-          )
-          .join("\n\n");
-        tc.failure(xmlSafe(r.message ?? "failed"), r.level).stacktrace(xmlSafe(detail));
+      const out: string[] = [];
+      if (r.status === "fail" && failing.includes(r.level)) {
+        tc.failure(xmlSafe(r.message ?? "failed"), r.level).stacktrace(xmlSafe(problemDetail(r)));
+      } else if (r.status === "fail") {
+        tc.skipped().property("finding", `${r.level} not met`);
+        out.push(`${r.level} not met (not failing under --fail-on ${options.failOn ?? "must"}): ${r.message ?? ""}`);
+        out.push(problemDetail(r));
+      } else if (r.status === "blocked") {
+        tc.skipped().property("blocked-by", r.blockedBy ?? "");
+        out.push(r.message ?? "blocked");
       } else if (r.status === "error") {
         tc.error(xmlSafe(r.message ?? "suite error"), "SuiteBug");
       } else if (r.status === "skip") {
         tc.skipped();
-        if (r.message) {
-          tc.standardOutput(xmlSafe(`skipped: ${r.message}`));
-        }
+        out.push(`skipped: ${r.message ?? ""}`);
       }
-      if (r.notes && r.notes.length > 0) {
-        tc.standardOutput(xmlSafe(r.notes.join("\n")));
+      if (r.partial) {
+        tc.property("partial", String(r.partial.length));
+        out.push(`passed only in part; not exercised:\n${r.partial.join("\n")}`);
+      }
+      out.push(...(r.notes ?? []));
+      if (out.length > 0) {
+        tc.standardOutput(xmlSafe(out.filter(Boolean).join("\n")));
       }
     }
   }

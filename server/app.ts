@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       jwksUrl: `${origin}/.well-known/jwks.json`,
     });
   });
-  registerTokenRoute(app, deps);
+  registerTokenRoute(app, routeDeps);
   registerJwksRoute(app, deps.keys);
   registerFaultHook(app, testServerDeps);
   registerOneRosterRoutes(app, routeDeps);

@@ -1,10 +1,11 @@
-// Auth checks (notes §6.2, RFC 6749): token issuance and errors at the token endpoint, 401 for missing,
-// malformed, wrongly signed or expired bearer tokens, 403 for a token without the endpoint's scope.
-import { ALL_SCOPES, type Endpoint, endpointById, fillPath, SCOPES } from "../../oneroster/index.js";
-import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
+// Auth checks (notes §6.2, RFC 6749): token issuance and errors at the token endpoint (codes, challenges, a request
+// without scope), 401 for missing, malformed, wrongly signed or expired bearer tokens, and per operation: the minimal
+// scope its table row names is enough, a scope of another service is refused with 403.
+import { ALL_SCOPES, type Endpoint, endpointById, fillPath, SCOPES, type Service } from "../../oneroster/index.js";
+import { Blocked, type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
 import type { CheckContext, HttpResult } from "../context.js";
-import { resolveParams, topLevelCollections, unknownId } from "../discovery.js";
-import { ensure, expectErrorPayload, expectStatus, fail } from "../expect.js";
+import { readOperations, resolveParams, topLevelCollections, unknownId } from "../discovery.js";
+import { eachOf, ensure, expectErrorPayload, expectStatus, fail } from "../expect.js";
 
 /** The endpoint auth checks call: the first parameterless collection of the selected profiles. */
 function probe(ctx: CheckContext): Endpoint {
@@ -58,6 +59,48 @@ async function onlyScopeSkip(
     return { skip: `the provider widened ${name} to ${widened}` };
   }
   return undefined;
+}
+
+/** A scope URI's short name (`roster-core.readonly`), for messages. */
+const short = (scope: string) => scope.slice(scope.lastIndexOf("/") + 1);
+
+/** A token the token endpoint grants for exactly this scope request, with the scopes it says it granted. */
+interface Granted {
+  token: string;
+  /** The `scope` of the token response, when the provider sends one (RFC 6749 §5.1). */
+  scopes?: string[];
+}
+
+/** Asks once per run for a token with `scope`; undefined when the token endpoint refuses it. */
+function grantedToken(ctx: CheckContext, scope: string): Promise<Granted | undefined> {
+  return ctx.once(`granted:${scope}`, async () => {
+    const res = await ctx.tokenRequest({ grant_type: "client_credentials", scope });
+    const body = res.json as { access_token?: unknown; scope?: unknown } | undefined;
+    if (res.status !== 200 || typeof body?.access_token !== "string") {
+      return undefined;
+    }
+    return {
+      token: body.access_token,
+      ...(typeof body.scope === "string" ? { scopes: body.scope.split(" ").filter(Boolean) } : {}),
+    };
+  });
+}
+
+/** The scopes of each v1p1 service (notes §6.2): a scope of another service never grants an operation. */
+const SERVICE_SCOPES: Record<Service, readonly string[]> = {
+  rostering: [SCOPES.rosterCore, SCOPES.roster, SCOPES.demographics],
+  resources: [SCOPES.resource],
+  gradebook: [SCOPES.gradebookRead, SCOPES.gradebookWrite, SCOPES.gradebookDelete],
+};
+
+/** The token endpoint's answer to a Basic login with a wrong secret for an unknown client (cached per run). */
+function failedBasicLogin(ctx: CheckContext): Promise<HttpResult> {
+  return ctx.once("failed-basic-login", () =>
+    ctx.tokenRequest(
+      { grant_type: "client_credentials", scope: ctx.defaultScope },
+      { id: `${ctx.options.clientId}-unknown`, secret: "wrong-secret" },
+    ),
+  );
 }
 
 /** Flips characters in the signature part of a JWT, or in the middle of an opaque token. */
@@ -168,21 +211,36 @@ export const authChecks: Check[] = [
     section: "§6.2, §5.1",
     area: "auth",
     profiles: READ_PROFILES,
-    async run(ctx) {
-      const ep = probe(ctx);
-      for (const scope of ALL_SCOPES.filter((s) => !ep.scopes.includes(s))) {
-        const tokenRes = await ctx.tokenRequest({ grant_type: "client_credentials", scope });
-        if (
-          tokenRes.status !== 200 ||
-          typeof (tokenRes.json as { access_token?: unknown })?.access_token !== "string"
-        ) {
-          continue;
+    async run(ctx): Promise<CheckOutcome> {
+      // Every read operation, each with a token holding only a scope of another service (notes §6.2 table).
+      const { calls, uncalled } = await readOperations(ctx);
+      const partial = [...uncalled];
+      let tried = 0;
+      await eachOf(calls, async ({ endpoint, path }) => {
+        let chosen: { scope: string; granted: Granted } | undefined;
+        for (const scope of ALL_SCOPES.filter((s) => !SERVICE_SCOPES[endpoint.service].includes(s))) {
+          const granted = await grantedToken(ctx, scope);
+          if (granted && !(granted.scopes ?? []).some((g) => endpoint.scopes.includes(g))) {
+            chosen = { scope, granted };
+            break;
+          }
         }
-        const res = await ctx.get(ep.path, { auth: { kind: "scoped", scope } });
-        expectStatus(res, refused(ctx), `GET ${ep.path} with a token holding only ${scope}`);
-        return undefined;
+        if (!chosen) {
+          partial.push(`${endpoint.operationId}: the token endpoint granted no scope of another service`);
+          return;
+        }
+        tried++;
+        const res = await ctx.get(path, { auth: { kind: "bearer", token: chosen.granted.token } });
+        expectStatus(
+          res,
+          refused(ctx),
+          `${endpoint.operationId} GET ${path} with a token holding only ${short(chosen.scope)}`,
+        );
+      });
+      if (tried === 0) {
+        return { skip: partial.join("; ") || "no operation in the selected profiles" };
       }
-      return { skip: "the token endpoint granted no scope that excludes the probe endpoint" };
+      return partial.length > 0 ? { partial } : undefined;
     },
   },
   {
@@ -217,7 +275,7 @@ export const authChecks: Check[] = [
     profiles: READ_PROFILES,
     async run(ctx) {
       const res = await ctx.tokenRequest(
-        { grant_type: "client_credentials" },
+        { grant_type: "client_credentials", scope: ctx.defaultScope },
         { id: ctx.options.clientId, secret: `${ctx.options.clientSecret}-wrong` },
       );
       expectOAuthError(res, 401, "invalid_client", "token request with a wrong secret");
@@ -231,10 +289,7 @@ export const authChecks: Check[] = [
     area: "auth",
     profiles: READ_PROFILES,
     async run(ctx) {
-      const res = await ctx.tokenRequest(
-        { grant_type: "client_credentials" },
-        { id: `${ctx.options.clientId}-unknown`, secret: "wrong-secret" },
-      );
+      const res = await failedBasicLogin(ctx);
       expectStatus(res, 401, "token request for an unknown client");
       ensure(res.headers.get("www-authenticate"), "401 from the token endpoint has no WWW-Authenticate header", res);
       return undefined;
@@ -247,7 +302,12 @@ export const authChecks: Check[] = [
     area: "auth",
     profiles: READ_PROFILES,
     async run(ctx) {
-      const res = await ctx.tokenRequest({ grant_type: "password", username: "x", password: "y" });
+      const res = await ctx.tokenRequest({
+        grant_type: "password",
+        username: "x",
+        password: "y",
+        scope: ctx.defaultScope,
+      });
       expectOAuthError(res, 400, "unsupported_grant_type", "token request with grant_type=password");
       return undefined;
     },
@@ -314,6 +374,88 @@ export const authChecks: Check[] = [
       const del = await ctx.request("DELETE", "/categories/any", { auth });
       expectStatus(del, refused(ctx), "DELETE /categories/{id} with a gradebook.readonly token");
       expectStatus(await ctx.get(path), 404, `GET ${path} after the refused PUT`);
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-015",
+    title: "MUST accept, on every read operation, a token holding only the minimal scope its table row names",
+    section: "§1.3, §1.4, §1.5, §6.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx): Promise<CheckOutcome> {
+      const { calls, uncalled } = await readOperations(ctx);
+      const partial = [...uncalled];
+      let tried = 0;
+      await eachOf(calls, async ({ endpoint, path }) => {
+        // The table's first scope is the narrowest one (roster-core.readonly before roster.readonly).
+        const minimal = endpoint.scopes[0];
+        const granted = minimal ? await grantedToken(ctx, minimal) : undefined;
+        if (!minimal || !granted) {
+          partial.push(
+            `${endpoint.operationId}: the token endpoint did not grant ${minimal ? short(minimal) : "a scope"}`,
+          );
+          return;
+        }
+        tried++;
+        const res = await ctx.get(path, { auth: { kind: "bearer", token: granted.token } });
+        if (res.status === 401 || res.status === 403) {
+          fail(
+            `${endpoint.operationId} GET ${path} refused (${res.status}) a token holding ${short(minimal)}, the scope its table row names`,
+            res,
+            { status: res.status, scope: minimal },
+          );
+        }
+      });
+      if (tried === 0) {
+        return { skip: partial.join("; ") || "no operation in the selected profiles" };
+      }
+      return partial.length > 0 ? { partial } : undefined;
+    },
+  },
+  {
+    id: "AUTH-016",
+    title: "MUST answer a token request without scope with a token of the client's default scopes or 400 invalid_scope",
+    section: "RFC 6749 §3.3, §5.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      const res = await ctx.tokenRequest({ grant_type: "client_credentials" });
+      const body = res.json as { access_token?: unknown; error?: unknown } | undefined;
+      if (res.status === 200 && typeof body?.access_token === "string") {
+        return undefined;
+      }
+      ensure(
+        res.status === 400 && body?.error === "invalid_scope",
+        `token request without scope: expected 200 with a token (default scope) or 400 "invalid_scope", got ${res.status} ${JSON.stringify(body?.error ?? null)}`,
+        res,
+        { status: res.status, error: body?.error ?? null },
+      );
+      return undefined;
+    },
+  },
+  {
+    id: "AUTH-017",
+    title: "MUST challenge with the Basic scheme in the WWW-Authenticate header of a 401 to a failed HTTP Basic login",
+    section: "RFC 6749 §5.2",
+    area: "auth",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      const res = await failedBasicLogin(ctx);
+      const header = res.headers.get("www-authenticate");
+      if (res.status !== 401 || !header) {
+        throw new Blocked("AUTH-010", {
+          message: `the failed Basic login answered ${res.status}${header ? "" : " without WWW-Authenticate"}`,
+          exchange: res.exchange,
+        });
+      }
+      // A header may list several challenges; one of them must be Basic (RFC 7235 §4.1).
+      ensure(
+        /(^|,)\s*Basic(\s|,|$)/i.test(header),
+        `401 from the token endpoint challenges with "${header}", not with Basic, the scheme the client used`,
+        res,
+        { "www-authenticate": header },
+      );
       return undefined;
     },
   },

@@ -1,11 +1,12 @@
-// Delta checks (notes §8, §9 item 9): a written object shows up through a dateLastModified> filter, a
-// deleted one comes back as a tombstone with status tobedeleted, and status filters on rostering data work.
+// Delta checks (notes §8, §9 item 9): a written object shows up through a dateLastModified> filter, so does a
+// replaced one (its dateLastModified moved), a deleted one comes back as a tombstone with status tobedeleted, and
+// status filters on rostering data work.
 import { parseInstant } from "../../oneroster/index.js";
 import { type Check, ROSTERING } from "../check.js";
 import type { CheckContext } from "../context.js";
 import { readAll, topLevelCollections } from "../discovery.js";
-import { eachOf, expectSingle, fail } from "../expect.js";
-import { withDeleted, withFixture } from "./gradebook-writes.js";
+import { eachOf, fail, recordOf } from "../expect.js";
+import { REPLACED_KINDS, replacedFixture, withDeleted, withFixture } from "./gradebook-writes.js";
 
 type Rec = Record<string, unknown>;
 
@@ -38,11 +39,7 @@ export const deltaChecks: Check[] = [
             ["/results", "results", "result", f.ids.result],
           ] as const,
           async ([path, env, single, id]) => {
-            const written = expectSingle(
-              await ctx.get(`${path}/${encodeURIComponent(id)}`),
-              single,
-              `GET ${path}/${id}`,
-            );
+            const written = recordOf(await ctx.get(`${path}/${encodeURIComponent(id)}`), single, `GET ${path}/${id}`);
             const since = justBefore(written.dateLastModified);
             if (!since) {
               fail(`${path}/${id} has no readable dateLastModified (${JSON.stringify(written.dateLastModified)})`);
@@ -106,5 +103,37 @@ export const deltaChecks: Check[] = [
       });
       return { notes: [`${tombstones} tombstone(s) found in the rostering collections`] };
     },
+  },
+  {
+    id: "DLT-004",
+    title:
+      "MUST move dateLastModified forward on a PUT that replaces an object, so a dateLastModified> delta read from before the update lists it",
+    section: "§8, §7.1",
+    area: "delta",
+    profiles: ["gradebook"],
+    writes: true,
+    run: (ctx) =>
+      withFixture(ctx, async (f) => {
+        const replaced = await replacedFixture(ctx, f);
+        await eachOf(REPLACED_KINDS, async ([path, single, kind, envelope]) => {
+          const id = replaced.ids[kind];
+          const res = await ctx.get(`${path}/${encodeURIComponent(id)}`);
+          const after = recordOf(res, single, `GET ${path}/${id}`).dateLastModified;
+          const before = replaced.before[kind];
+          const moved = (parseInstant(String(after))?.getTime() ?? 0) > (parseInstant(before)?.getTime() ?? 0);
+          if (!moved) {
+            fail(
+              `PUT replacing ${path}/${id} left dateLastModified at ${String(after)} (it read ${before} before the update)`,
+              res,
+              { dateLastModified: after },
+            );
+          }
+          // The consumer's view: a delta read from the stamp it last saw must list the update.
+          const { found, res: page, filter } = await deltaFind(ctx, path, envelope, before, id);
+          if (!found) {
+            fail(`${path}?filter=${filter} does not list ${id}, replaced after ${before}`, page);
+          }
+        });
+      }),
   },
 ];

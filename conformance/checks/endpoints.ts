@@ -1,11 +1,27 @@
 // Endpoint checks (notes §1, §2, §9 item 2): every read operation of the selected profiles answers 200 with
 // JSON, the right envelope key, an array or an object, records valid against the oneroster/ schemas, subsets kept.
+import { recordProblems, refsOf } from "../../oneroster/client/index.js";
 import { ENTITIES, type Endpoint, endpointById, fillPath, type GuidType, HREF_PATH } from "../../oneroster/index.js";
-import { type Check, type CheckOutcome, READ_PROFILES } from "../check.js";
+import { type Check, type CheckOutcome, READ_PROFILES, ROSTERING } from "../check.js";
 import type { CheckContext, HttpResult } from "../context.js";
-import { resolveParams } from "../discovery.js";
-import { eachOf, expectCollection, expectJsonObject, expectSingle, expectStatus, fail } from "../expect.js";
-import { recordProblems, refsOf } from "../records.js";
+import {
+  fitsReference,
+  looseRecords,
+  MAX_REFERENCE_RECORDS,
+  readOperations,
+  referenceSet,
+  resolveParams,
+} from "../discovery.js";
+import {
+  eachOf,
+  expectCollection,
+  expectJsonObject,
+  expectSingle,
+  expectStatus,
+  fail,
+  recordOf,
+  recordsOf,
+} from "../expect.js";
 
 type Rec = Record<string, unknown>;
 
@@ -16,38 +32,21 @@ interface OperationRead {
   res: HttpResult;
 }
 
-/** Reads every read operation of the profiles once (cached); operations with no parent data are listed as skipped. */
-async function readOperations(
-  ctx: CheckContext,
-  endpoints: Endpoint[],
-): Promise<{ reads: OperationRead[]; skipped: string[] }> {
-  const reads: OperationRead[] = [];
-  const skipped: string[] = [];
-  for (const endpoint of endpoints) {
-    const values = await resolveParams(ctx, endpoint);
-    if (!values) {
-      skipped.push(`${endpoint.operationId}: no parent record to call it with`);
-      continue;
-    }
-    const path = fillPath(endpoint.path, values);
-    reads.push({ endpoint, path, res: await ctx.cachedGet(path) });
-  }
-  return { reads, skipped };
-}
-
-/** Runs `fn` on every read operation of the profiles and turns skipped ones into notes. */
+/**
+ * Runs `fn` on the default answer of every read operation of the profiles. Operations with no parent record to call
+ * them with make the check pass only in part (`partial`), never silently; with none callable it is skipped.
+ */
 async function everyOperation(
   ctx: CheckContext,
   fn: (read: OperationRead) => void | Promise<void>,
   filter: (e: Endpoint) => boolean = () => true,
 ): Promise<CheckOutcome> {
-  const endpoints = ctx.endpoints(["collection", "single"]).filter(filter);
-  const { reads, skipped } = await readOperations(ctx, endpoints);
-  if (reads.length === 0) {
-    return { skip: skipped.length > 0 ? skipped.join("; ") : "no operation in the selected profiles" };
+  const { calls, uncalled } = await readOperations(ctx, filter);
+  if (calls.length === 0) {
+    return { skip: uncalled.length > 0 ? uncalled.join("; ") : "no operation in the selected profiles" };
   }
-  await eachOf(reads, async (r) => fn(r));
-  return skipped.length > 0 ? { notes: skipped } : undefined;
+  await eachOf(calls, async (c) => fn({ ...c, res: await ctx.cachedGet(c.path) }));
+  return uncalled.length > 0 ? { partial: uncalled } : undefined;
 }
 
 /** everyOperation over the reads that answered 200; any other status is END-001's finding. */
@@ -67,12 +66,20 @@ function everyAnswered(
   );
 }
 
-/** Records of an answer: the array of a collection or the one object of a single read. */
-function recordsOfRead(read: OperationRead): Rec[] {
+/** The envelope as END-003 demands it: an array of objects or one object under the operation's own key. */
+function strictRecordsOfRead(read: OperationRead): Rec[] {
   const what = `${read.endpoint.operationId} GET ${read.path}`;
   return read.endpoint.kind === "collection"
     ? expectCollection(read.res, read.endpoint.envelope, what)
     : [expectSingle(read.res, read.endpoint.envelope, what)];
+}
+
+/** Records of an answer wherever the provider put them (the key is END-003's concern, not the other checks'). */
+function recordsOfRead(read: OperationRead): Rec[] {
+  const what = `${read.endpoint.operationId} GET ${read.path}`;
+  return read.endpoint.kind === "collection"
+    ? recordsOf(read.res, read.endpoint, what)
+    : [recordOf(read.res, read.endpoint.envelope, what)];
 }
 
 export const endpointChecks: Check[] = [
@@ -103,7 +110,7 @@ export const endpointChecks: Check[] = [
     profiles: READ_PROFILES,
     run: (ctx) =>
       everyAnswered(ctx, (r) => {
-        recordsOfRead(r);
+        strictRecordsOfRead(r);
       }),
   },
   {
@@ -117,7 +124,7 @@ export const endpointChecks: Check[] = [
         const problems: string[] = [];
         let firstBad: Rec | undefined;
         for (const record of recordsOfRead(r)) {
-          const found = recordProblems(r.endpoint.entity, record, ctx.lenient);
+          const found = recordProblems(r.endpoint.entity, record, ctx.recordOptions);
           if (found.length > 0) {
             firstBad ??= record;
             problems.push(`${String(record.sourcedId)}: ${found.join(", ")}`);
@@ -206,15 +213,72 @@ export const endpointChecks: Check[] = [
       }
       const path = fillPath(ep.path, values);
       const res = await ctx.cachedGet(path);
-      const records = expectCollection(res, ep.envelope, `GET ${path}`);
-      const bad = records.map((rec) => recordProblems("category", rec, ctx.lenient)).find((p) => p.length > 0);
+      const records = recordsOf(res, ep, `GET ${path}`);
+      const bad = records.map((rec) => recordProblems("category", rec, ctx.recordOptions)).find((p) => p.length > 0);
       if (bad) {
         fail(`GET ${path}: invalid category: ${bad.join(", ")}`, res);
       }
       return undefined;
     },
   },
+  {
+    id: "END-008",
+    title:
+      "MUST list in each subset collection the records of its kind the parent collection holds (/schools: the orgs of type school…)",
+    section: "§1.3 notes",
+    area: "endpoints",
+    profiles: ROSTERING,
+    async run(ctx): Promise<CheckOutcome> {
+      const partial: string[] = [];
+      let tried = 0;
+      await eachOf(
+        ctx.endpoints(["collection"]).filter((e) => e.subset && e.params.length === 0),
+        async (subsetEp) => {
+          const subset = subsetEp.subset as { field: string; value: string };
+          const parent = SUBSET_PARENTS[subsetEp.operationId];
+          if (!parent) {
+            return;
+          }
+          const parentEp = endpointById(parent);
+          const sample = looseRecords(await ctx.cachedGet(parentEp.path), parentEp.envelope).filter(
+            (r) => r[subset.field] === subset.value && typeof r.sourcedId === "string",
+          );
+          if (sample.length === 0) {
+            partial.push(`${subsetEp.operationId}: the first page of ${parentEp.path} holds no ${subset.value}`);
+            return;
+          }
+          tried++;
+          if (!(await fitsReference(ctx, subsetEp))) {
+            partial.push(`${subsetEp.operationId}: more than ${MAX_REFERENCE_RECORDS} records, not read in full`);
+            return;
+          }
+          const listed = new Set((await referenceSet(ctx, subsetEp)).map((r) => r.sourcedId));
+          const missing = sample.filter((r) => !listed.has(r.sourcedId));
+          if (missing.length > 0) {
+            fail(
+              `${subsetEp.path} leaves out ${missing.length} of the ${sample.length} ${subset.value} record(s) on the first page of ${parentEp.path} (e.g. ${String(missing[0]?.sourcedId)})`,
+              await ctx.cachedGet(subsetEp.path),
+              { missing: missing.slice(0, 3).map((r) => r.sourcedId) },
+            );
+          }
+        },
+      );
+      if (tried === 0) {
+        return { skip: partial.join("; ") || "no subset collection in the selected profiles" };
+      }
+      return partial.length > 0 ? { partial } : undefined;
+    },
+  },
 ];
+
+/** The parent collection of each top-level subset collection (notes §1.3 notes: `/schools` ≡ orgs of type school). */
+const SUBSET_PARENTS: Record<string, string> = {
+  getAllSchools: "getAllOrgs",
+  getAllStudents: "getAllUsers",
+  getAllTeachers: "getAllUsers",
+  getAllTerms: "getAllAcademicSessions",
+  getAllGradingPeriods: "getAllAcademicSessions",
+};
 
 /** Entities whose records the default token may read, used when sampling references (single-reads.ts). */
 export function readableEntityPaths(ctx: CheckContext): Set<string> {

@@ -4,7 +4,7 @@ import { type Endpoint, fillPath } from "../../oneroster/index.js";
 import { type Check, READ_PROFILES } from "../check.js";
 import type { CheckContext } from "../context.js";
 import { eachPrimaryAnswer, primaryCollections, referenceSet, singleFor } from "../discovery.js";
-import { eachOf, ensure, expectErrorPayload, expectSingle, expectWarningPayload, fail, recordsOf } from "../expect.js";
+import { eachOf, ensure, expectErrorPayload, expectWarningPayload, fail, recordOf, recordsOf } from "../expect.js";
 import { pickStringField } from "../samples.js";
 
 type Rec = Record<string, unknown>;
@@ -70,7 +70,7 @@ export const fieldChecks: Check[] = [
         const wanted = await selection(ctx, ep);
         const path = fillPath(single.path, { id: String(full.sourcedId) });
         const res = await ctx.get(path, { query: { fields: wanted.join(",") } });
-        const record = expectSingle(res, single.envelope, `GET ${path}?fields=${wanted.join(",")}`);
+        const record = recordOf(res, single.envelope, `GET ${path}?fields=${wanted.join(",")}`);
         const problem = onlySelected(record, full, wanted);
         if (problem) {
           fail(`GET ${path}?fields=${wanted.join(",")}: ${problem}`, res, { record });

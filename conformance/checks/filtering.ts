@@ -172,6 +172,29 @@ async function expectInstantFilters(
   return undefined;
 }
 
+/** `ms` as a wall-clock time at a UTC offset of `minutes`, e.g. `2026-09-15T14:00:00+02:00`. */
+function atOffset(ms: number, minutes: number): string {
+  const local = new Date(ms + minutes * 60_000).toISOString().slice(0, 23);
+  const abs = Math.abs(minutes);
+  const zone = `${minutes < 0 ? "-" : "+"}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  return `${ms % 1000 === 0 ? local.slice(0, 19) : local}${zone}`;
+}
+
+/**
+ * One instant in the notations a filter value may legally use besides the usual `.sssZ` (notes §8: Z or an offset,
+ * fractional seconds optional): without fractional seconds (when it has none), `+00:00`, and two other offsets.
+ * A provider comparing strings instead of instants answers at least one of them wrongly.
+ */
+function notations(ms: number): string[] {
+  const iso = new Date(ms).toISOString();
+  return [
+    ...(ms % 1000 === 0 ? [iso.replace(".000Z", "Z")] : []),
+    iso.replace("Z", "+00:00"),
+    atOffset(ms, 120),
+    atOffset(ms, -300),
+  ];
+}
+
 function stringOperatorCheck(id: string, ops: readonly FilterOperator[], title: string): Check {
   return {
     id,
@@ -355,6 +378,45 @@ export const filteringChecks: Check[] = [
             res,
           );
         });
+      });
+      return undefined;
+    },
+  },
+  {
+    id: "FLT-013",
+    title:
+      "MUST compare dateLastModified as an instant whatever valid notation the filter value uses (Z or an offset, with or without fractional seconds)",
+    section: "§8, §3.1",
+    area: "filtering",
+    profiles: READ_PROFILES,
+    async run(ctx) {
+      await eachOf(await primaryCollections(ctx), async (ep) => {
+        const times = [
+          ...new Set(
+            (await referenceSet(ctx, ep))
+              .map((r) => parseInstant(String(r.dateLastModified))?.getTime())
+              .filter((t): t is number => t !== undefined),
+          ),
+        ].sort((a, b) => a - b);
+        const lo = times[0];
+        const hi = times[times.length - 1];
+        if (lo === undefined || hi === undefined) {
+          return;
+        }
+        // >= the newest and <= the oldest stamp: small answers, and each includes the records stamped exactly there.
+        for (const [op, t] of [
+          [">=", hi],
+          ["<=", lo],
+        ] as const) {
+          for (const value of notations(t)) {
+            await expectFiltered(
+              ctx,
+              ep,
+              { predicates: [{ field: "dateLastModified", operator: op, value }] },
+              instantExpectation(op, value),
+            );
+          }
+        }
       });
       return undefined;
     },

@@ -1,11 +1,14 @@
-// Gradebook write checks (notes §7), only with --allow-writes: PUT create and replace, read back through every
-// gradebook read path, exempt results, DELETE then 404 and absent, invalid bodies. Every id carries the run prefix
-// and every write registers its DELETE as a cleanup, so the provider is left as found even when a check fails.
+// Gradebook write checks (notes §7), only with --allow-writes: PUT create and replace (read back after every update),
+// exempt results, a body sourcedId that differs from the path, invalid values on an existing object, DELETE then 404
+// and absent (its results too), invalid bodies. Every id carries the run prefix and every write registers its DELETE
+// as a cleanup, so the provider is left as found even when a check fails. Checks that build on a write another check
+// owns (creating the fixture is GBW-001's) are blocked by that check when it fails, instead of failing again.
+import { findRecord } from "../../oneroster/client/index.js";
 import { endpointById, fillPath, parseInstant } from "../../oneroster/index.js";
-import type { Check, CheckOutcome } from "../check.js";
+import { Blocked, type Check, type CheckOutcome } from "../check.js";
 import type { CheckContext, HttpResult } from "../context.js";
 import { listIds, looseRecords, readAll } from "../discovery.js";
-import { eachOf, ensure, expectErrorPayload, expectSingle, expectStatus, fail } from "../expect.js";
+import { eachOf, ensure, expectErrorPayload, expectStatus, fail, recordOf } from "../expect.js";
 
 type Rec = Record<string, unknown>;
 
@@ -103,6 +106,11 @@ export async function putObject(ctx: CheckContext, path: string, envelope: strin
   return res;
 }
 
+/** A record with its keys in order, for comparing two reads of one object. */
+function sorted(record: Rec): Rec {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** True for a 2xx answer: a PUT that stored its object. */
 const succeeded = (res: HttpResult) => res.status >= 200 && res.status < 300;
 
@@ -135,10 +143,12 @@ export interface WriteFixture {
   ids: { category: string; lineItem: string; result: string };
   bodies: { category: Rec; lineItem: Rec; result: Rec };
   created: { category: HttpResult; lineItem: HttpResult; result: HttpResult };
+  /** performance.now() when the last create was answered. */
+  createdAt: number;
 }
 
-/** Creates the fixture (memoised); throws CheckFailure when a PUT is refused, or returns undefined without a target. */
-export function writeFixture(ctx: CheckContext): Promise<WriteFixture | undefined> {
+/** Sends the fixture's create PUTs once per run and keeps the answers, whatever they are (GBW-001 judges them). */
+function fixtureAttempt(ctx: CheckContext): Promise<WriteFixture | undefined> {
   return ctx.once("write-fixture", async () => {
     const target = await findWriteTarget(ctx);
     if (!target) {
@@ -153,15 +163,26 @@ export function writeFixture(ctx: CheckContext): Promise<WriteFixture | undefine
     const category = await putObject(ctx, "/categories", "category", bodies.category);
     const lineItem = await putObject(ctx, "/lineItems", "lineItem", bodies.lineItem);
     const result = await putObject(ctx, "/results", "result", bodies.result);
-    for (const [what, res] of [
-      ["category", category],
-      ["lineItem", lineItem],
-      ["result", result],
-    ] as const) {
-      ensure(succeeded(res), `PUT of a new ${what} answered ${res.status}; the write checks need it to succeed`, res);
-    }
-    return { target, ids, bodies, created: { category, lineItem, result } };
+    return { target, ids, bodies, created: { category, lineItem, result }, createdAt: performance.now() };
   });
+}
+
+/** A create PUT another check needed: blocked by GBW-001 (creating by PUT is its rule) when it did not succeed. */
+function requireCreated(what: string, res: HttpResult): void {
+  if (!succeeded(res)) {
+    throw new Blocked("GBW-001", { message: `PUT of a new ${what} answered ${res.status}`, exchange: res.exchange });
+  }
+}
+
+/** The fixture, created; blocked by GBW-001 when a create PUT failed, undefined without a write target. */
+export async function writeFixture(ctx: CheckContext): Promise<WriteFixture | undefined> {
+  const f = await fixtureAttempt(ctx);
+  if (f) {
+    for (const [what, res] of Object.entries(f.created)) {
+      requireCreated(what, res);
+    }
+  }
+  return f;
 }
 
 /** Runs a write check against a fixture, or skips when there is none (no class with an enrolled student). */
@@ -179,11 +200,24 @@ export function withFixture(ctx: CheckContext, fn: (f: WriteFixture) => Promise<
   return using(writeFixture(ctx), fn);
 }
 
+/** GET of a written object by id, its record, blocked by GBW-002 (reading back is its rule) when it cannot be read. */
+async function readWritten(ctx: CheckContext, path: string, envelope: string, id: string) {
+  const full = `${path}/${encodeURIComponent(id)}`;
+  const res = await ctx.get(full);
+  if (res.status !== 200) {
+    throw new Blocked("GBW-002", {
+      message: `GET ${full} of a written object answered ${res.status}`,
+      exchange: res.exchange,
+    });
+  }
+  return { res, record: recordOf(res, envelope, `GET ${full}`) };
+}
+
 /** Reads one object by id and compares it with what was sent. */
 async function readBack(ctx: CheckContext, path: string, envelope: string, sent: Rec): Promise<Rec> {
   const full = `${path}/${encodeURIComponent(String(sent.sourcedId))}`;
   const res = await ctx.get(full);
-  const got = expectSingle(res, envelope, `GET ${full}`);
+  const got = recordOf(res, envelope, `GET ${full}`);
   const diff = differences(sent, got);
   if (diff.length > 0) {
     fail(`GET ${full} differs from what was written: ${diff.join("; ")}`, res, { [envelope]: got });
@@ -215,17 +249,21 @@ async function listedEqual(
   }
 }
 
-/** The objects the DELETE checks remove: their own line item and result, deleted once per run. */
+/** The objects the DELETE checks remove: their own line items and results, deleted once per run. */
 interface DeleteFixture {
   f: WriteFixture;
+  /** A line item deleted after its result was deleted on its own. */
   lineItem: Rec;
   result: Rec;
+  /** A second line item deleted while its result (`orphan`) was left alone: the result must go with it. */
+  lineItem2: Rec;
+  orphan: Rec;
   /** dateLastModified each object had before it was deleted. */
   before: { lineItem: string; result: string };
-  deleted: { result: HttpResult; lineItem: HttpResult };
+  deleted: { result: HttpResult; lineItem: HttpResult; lineItem2: HttpResult };
 }
 
-function deleteFixture(ctx: CheckContext): Promise<DeleteFixture | undefined> {
+function deleteAttempt(ctx: CheckContext): Promise<DeleteFixture | undefined> {
   return ctx.once("delete-fixture", async () => {
     const f = await writeFixture(ctx);
     if (!f) {
@@ -233,28 +271,43 @@ function deleteFixture(ctx: CheckContext): Promise<DeleteFixture | undefined> {
     }
     const lineItem = lineItemBody(ctx, f.target, `${ctx.runId}-li-del`, f.ids.category, "Conformance item to delete");
     const result = resultBody(ctx, f.target, `${ctx.runId}-res-del`, String(lineItem.sourcedId));
+    const lineItem2 = lineItemBody(ctx, f.target, `${ctx.runId}-li-del2`, f.ids.category, "Conformance item 2");
+    const orphan = resultBody(ctx, f.target, `${ctx.runId}-res-orphan`, String(lineItem2.sourcedId));
     for (const [path, env, body] of [
       ["/lineItems", "lineItem", lineItem],
       ["/results", "result", result],
+      ["/lineItems", "lineItem", lineItem2],
+      ["/results", "result", orphan],
     ] as const) {
-      const res = await putObject(ctx, path, env, body);
-      ensure(
-        succeeded(res),
-        `PUT ${path}/${String(body.sourcedId)} answered ${res.status}; the DELETE checks need it`,
-        res,
-      );
+      requireCreated(env, await putObject(ctx, path, env, body));
     }
-    const dlm = async (path: string, env: string) =>
-      String(expectSingle(await ctx.get(path), env, `GET ${path}`).dateLastModified);
+    const dlm = async (path: string, env: string, id: unknown) =>
+      String((await readWritten(ctx, path, env, String(id))).record.dateLastModified);
     const before = {
-      lineItem: await dlm(`/lineItems/${String(lineItem.sourcedId)}`, "lineItem"),
-      result: await dlm(`/results/${String(result.sourcedId)}`, "result"),
+      lineItem: await dlm("/lineItems", "lineItem", lineItem.sourcedId),
+      result: await dlm("/results", "result", result.sourcedId),
     };
-    const delResult = await ctx.request("DELETE", `/results/${encodeURIComponent(String(result.sourcedId))}`);
-    const delLineItem = await ctx.request("DELETE", `/lineItems/${encodeURIComponent(String(lineItem.sourcedId))}`);
+    const del = (path: string, body: Rec) =>
+      ctx.request("DELETE", `${path}/${encodeURIComponent(String(body.sourcedId))}`);
+    const deleted = {
+      result: await del("/results", result),
+      lineItem: await del("/lineItems", lineItem),
+      lineItem2: await del("/lineItems", lineItem2),
+    };
     ctx.clearCache();
-    return { f, lineItem, result, before, deleted: { result: delResult, lineItem: delLineItem } };
+    return { f, lineItem, result, lineItem2, orphan, before, deleted };
   });
+}
+
+/** The delete fixture; blocked by GBW-009 (DELETE answering 204 is its rule) when a DELETE did not succeed. */
+async function deleteFixture(ctx: CheckContext): Promise<DeleteFixture | undefined> {
+  const d = await deleteAttempt(ctx);
+  for (const [what, res] of Object.entries(d?.deleted ?? {})) {
+    if (!succeeded(res)) {
+      throw new Blocked("GBW-009", { message: `DELETE of the ${what} answered ${res.status}`, exchange: res.exchange });
+    }
+  }
+  return d;
 }
 
 /** Runs a write check against the delete fixture. */
@@ -294,9 +347,9 @@ export const gradebookWriteChecks: Check[] = [
     profiles: ["gradebook"],
     writes: true,
     run: (ctx) =>
-      withFixture(ctx, async (f) => {
+      using(fixtureAttempt(ctx), async (f) => {
         await eachOf(Object.entries(f.created), async ([what, res]) => {
-          // Digest §7.1: 200 on create is seen in the wild; --lenient accepts it.
+          // Notes §7.1: 200 on create is seen in the wild; --lenient accepts it.
           expectStatus(res, ctx.lenient ? [200, 201] : 201, `PUT of a new ${what}`);
         });
       }),
@@ -358,7 +411,7 @@ export const gradebookWriteChecks: Check[] = [
     writes: true,
     run: (ctx) =>
       withFixture(ctx, async (f) => {
-        const replaced = await replaced_(ctx, f);
+        const replaced = await replaceAttempt(ctx, f);
         await eachOf(Object.entries(replaced.res), async ([what, res]) => {
           expectStatus(res, ctx.lenient ? [200, 201, 204] : 200, `PUT replacing the ${what}`);
         });
@@ -373,15 +426,19 @@ export const gradebookWriteChecks: Check[] = [
     writes: true,
     run: (ctx) =>
       withFixture(ctx, async (f) => {
-        const replaced = await replaced_(ctx, f);
-        await readBack(ctx, "/lineItems", "lineItem", replaced.bodies.lineItem);
-        const got = await readBack(ctx, "/results", "result", replaced.bodies.result);
-        ensure(
-          got.comment === undefined || got.comment === "",
-          `the replaced result still has the old comment ${JSON.stringify(got.comment)}`,
-          undefined,
-          { result: got },
-        );
+        const replaced = await replacedFixture(ctx, f);
+        await eachOf(REPLACED_KINDS, async ([path, env, kind]) => {
+          const got = await readBack(ctx, path, env, replaced.bodies[kind]);
+          // Fields the bare replacement left out must be gone, not kept from the old object (a merge).
+          const kept = replaced.dropped[kind].filter((k) => got[k] !== undefined && got[k] !== "");
+          if (kept.length > 0) {
+            fail(
+              `GET ${path}/${String(replaced.bodies[kind].sourcedId)} still has ${kept.map((k) => `${k}=${JSON.stringify(got[k])}`).join(", ")} after a PUT without ${kept.length > 1 ? "them" : "it"}: merged, not replaced`,
+              undefined,
+              { [env]: got },
+            );
+          }
+        });
       }),
   },
   {
@@ -452,9 +509,9 @@ export const gradebookWriteChecks: Check[] = [
     profiles: ["gradebook"],
     writes: true,
     run: (ctx) =>
-      withDeleted(ctx, async (d) => {
+      using(deleteAttempt(ctx), async (d) => {
         await eachOf(Object.entries(d.deleted), async ([what, res]) => {
-          // Digest §7.2: 200 is also seen; --lenient accepts it.
+          // Notes §7.2: 200 is also seen; --lenient accepts it.
           expectStatus(res, ctx.lenient ? [200, 204] : 204, `DELETE of the ${what}`);
         });
       }),
@@ -476,11 +533,7 @@ export const gradebookWriteChecks: Check[] = [
           async ([path, env]) => {
             const res = await ctx.get(path);
             // --lenient: a soft-visible delete (200 with status tobedeleted) is accepted (notes §7.2).
-            if (
-              ctx.lenient &&
-              res.status === 200 &&
-              tombstone((res.json as Rec | undefined)?.[env] as Rec | undefined)
-            ) {
+            if (ctx.lenient && res.status === 200 && tombstone(findRecord(res.json, env)?.record)) {
               return;
             }
             expectStatus(res, 404, `GET ${path} after DELETE`);
@@ -544,19 +597,183 @@ export const gradebookWriteChecks: Check[] = [
       return undefined;
     },
   },
+  {
+    id: "GBW-014",
+    title: "MUST keep an object at its path id when a PUT body carries another sourcedId: never rename it",
+    section: "§7.1",
+    area: "gradebook-writes",
+    profiles: ["gradebook"],
+    writes: true,
+    async run(ctx) {
+      const pathId = `${ctx.runId}-cat-path`;
+      const bodyId = `${ctx.runId}-cat-body`;
+      requireCreated("category", await putObject(ctx, "/categories", "category", categoryBody(ctx, pathId)));
+      ctx.deleteLater(`/categories/${bodyId}`);
+      const put = await ctx.putJson(
+        `/categories/${pathId}`,
+        JSON.stringify({ category: categoryBody(ctx, bodyId, `rosterlab conformance ${ctx.runId} (other id)`) }),
+      );
+      ctx.clearCache();
+      // Read back after the update PUT, whatever it answered: refusing and storing under the path id are both fine.
+      const atPath = await ctx.get(`/categories/${pathId}`);
+      const atBody = await ctx.get(`/categories/${bodyId}`);
+      const what = `after PUT /categories/${pathId} with body sourcedId ${bodyId} (answered ${put.status})`;
+      ensure(
+        atPath.status === 200,
+        `${what}, GET /categories/${pathId} answers ${atPath.status}${atBody.status === 200 ? `: the object was renamed to ${bodyId}` : ""}`,
+        atPath,
+      );
+      ensure(
+        atBody.status === 404,
+        `${what}, GET /categories/${bodyId} answers ${atBody.status}: the PUT stored an object under the body's sourcedId`,
+        atBody,
+      );
+      return undefined;
+    },
+  },
+  {
+    id: "GBW-015",
+    title:
+      "MUST refuse a PUT with an invalid value (an unknown status or scoreStatus) on an existing object with 400 or 422, never a 5xx, and leave the object as it was",
+    section: "§7.1, §5.1",
+    area: "gradebook-writes",
+    profiles: ["gradebook"],
+    writes: true,
+    run: (ctx) =>
+      withFixture(ctx, async (f) => {
+        await eachOf(
+          [
+            ["/results", "result", f.ids.result, { scoreStatus: "nearly graded" }],
+            ["/categories", "category", f.ids.category, { status: "deleted" }],
+          ] as const,
+          async ([path, env, id, bad]) => {
+            const full = `${path}/${encodeURIComponent(id)}`;
+            const before = (await readWritten(ctx, path, env, id)).record;
+            const res = await ctx.putJson(full, JSON.stringify({ [env]: { ...before, ...bad } }));
+            ctx.clearCache();
+            const type = res.headers.get("content-type") ?? "";
+            expectStatus(
+              res,
+              [400, 422],
+              `PUT ${full} with ${JSON.stringify(bad)} (answered with Content-Type "${type}")`,
+            );
+            const after = await ctx.get(full);
+            const now = recordOf(after, env, `GET ${full} after the refused PUT`);
+            if (JSON.stringify(sorted(now)) !== JSON.stringify(sorted(before))) {
+              fail(`GET ${full} changed after a refused PUT with ${JSON.stringify(bad)}`, after, {
+                before,
+                after: now,
+              });
+            }
+          },
+        );
+      }),
+  },
+  {
+    id: "GBW-016",
+    title:
+      "MUST take a deleted line item's results out with it: none may stay listed or readable as active, pointing at the deleted line item",
+    section: "§7.2, §2.3",
+    area: "gradebook-writes",
+    profiles: ["gradebook"],
+    writes: true,
+    run: (ctx) =>
+      withDeleted(ctx, async (d) => {
+        const c = encodeURIComponent(d.f.target.classId);
+        const student = encodeURIComponent(d.f.target.studentId);
+        const orphanId = String(d.orphan.sourcedId);
+        const live = (r: Rec | undefined) => r !== undefined && r.status !== "tobedeleted";
+        const what = `${orphanId}, a result of the deleted line item ${String(d.lineItem2.sourcedId)}`;
+        await eachOf([`/classes/${c}/results`, `/classes/${c}/students/${student}/results`], async (path) => {
+          const all = await readAll(ctx, path, "results");
+          const found = all.records.find((r) => r.sourcedId === orphanId);
+          if (live(found)) {
+            fail(`${path} still lists ${what}`, all.pages[0], { record: found });
+          }
+        });
+        const res = await ctx.get(`/results/${encodeURIComponent(orphanId)}`);
+        if (res.status === 200 && live(recordOf(res, "result", `GET /results/${orphanId}`))) {
+          fail(`GET /results/${orphanId} still answers 200 with ${what}`, res);
+        }
+      }),
+  },
 ];
 
-/** Replaces the fixture's line item and result once per run; the result loses its comment (full replacement). */
-function replaced_(
-  ctx: CheckContext,
-  f: WriteFixture,
-): Promise<{ res: { lineItem: HttpResult; result: HttpResult }; bodies: { lineItem: Rec; result: Rec } }> {
+/** The three kinds a replace touches: path, envelope, the fixture key and the collection envelope. */
+export const REPLACED_KINDS = [
+  ["/categories", "category", "category", "categories"],
+  ["/lineItems", "lineItem", "lineItem", "lineItems"],
+  ["/results", "result", "result", "results"],
+] as const;
+
+type Kind = "category" | "lineItem" | "result";
+
+interface Replaced {
+  ids: Record<Kind, string>;
+  res: Record<Kind, HttpResult>;
+  bodies: Record<Kind, Rec>;
+  /** Optional fields the original had and the bare replacement leaves out. */
+  dropped: Record<Kind, string[]>;
+  /** dateLastModified of each object as read just before the replace. */
+  before: Record<Kind, string>;
+}
+
+/**
+ * Creates a category, line item and result of its own (so the other checks' objects stay as written), reads each
+ * one's dateLastModified, then replaces all three with bare bodies: new values, optional fields left out. Once per
+ * run. A provider that stamps whole seconds gets a second to move on first, so an update never shares its create's
+ * stamp.
+ */
+function replaceAttempt(ctx: CheckContext, f: WriteFixture): Promise<Replaced> {
   return ctx.once("replace-fixture", async () => {
-    const lineItem = { ...f.bodies.lineItem, title: `Conformance quiz ${ctx.runId} (renamed)`, resultValueMax: 50 };
-    const { comment: _dropped, ...rest } = f.bodies.result;
-    const result = { ...rest, score: 42, scoreStatus: "partially graded" };
-    const li = await putObject(ctx, "/lineItems", "lineItem", lineItem);
-    const re = await putObject(ctx, "/results", "result", result);
-    return { res: { lineItem: li, result: re }, bodies: { lineItem, result } };
+    const ids: Record<Kind, string> = {
+      category: `${ctx.runId}-cat-rep`,
+      lineItem: `${ctx.runId}-li-rep`,
+      result: `${ctx.runId}-res-rep`,
+    };
+    const originals: Record<Kind, Rec> = {
+      category: categoryBody(ctx, ids.category),
+      lineItem: lineItemBody(ctx, f.target, ids.lineItem, ids.category),
+      result: resultBody(ctx, f.target, ids.result, ids.lineItem),
+    };
+    for (const [path, env, kind] of REPLACED_KINDS) {
+      requireCreated(env, await putObject(ctx, path, env, originals[kind]));
+    }
+    const createdAt = performance.now();
+    const before = {} as Record<Kind, string>;
+    for (const [path, env, kind] of REPLACED_KINDS) {
+      before[kind] = String((await readWritten(ctx, path, env, ids[kind])).record.dateLastModified);
+    }
+    const wholeSeconds = Object.values(before).every((v) => parseInstant(v)?.getUTCMilliseconds() === 0);
+    const wait = 1100 - (performance.now() - createdAt);
+    if (wholeSeconds && wait > 0) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    const { description: _d, ...lineItemRest } = originals.lineItem;
+    const { comment: _c, ...resultRest } = originals.result;
+    const bodies: Record<Kind, Rec> = {
+      category: { ...originals.category, title: `rosterlab conformance ${ctx.runId} (renamed)` },
+      lineItem: { ...lineItemRest, title: `Conformance quiz ${ctx.runId} (renamed)`, resultValueMax: 50 },
+      result: { ...resultRest, score: 42, scoreStatus: "partially graded" },
+    };
+    const res = {} as Record<Kind, HttpResult>;
+    for (const [path, env, kind] of REPLACED_KINDS) {
+      res[kind] = await putObject(ctx, path, env, bodies[kind]);
+    }
+    return { ids, res, bodies, dropped: { category: [], lineItem: ["description"], result: ["comment"] }, before };
   });
+}
+
+/** The replaced fixture; blocked by GBW-004 (replacing by PUT is its rule) when a replace PUT did not succeed. */
+export async function replacedFixture(ctx: CheckContext, f: WriteFixture): Promise<Replaced> {
+  const replaced = await replaceAttempt(ctx, f);
+  for (const [what, res] of Object.entries(replaced.res)) {
+    if (!succeeded(res)) {
+      throw new Blocked("GBW-004", {
+        message: `PUT replacing the ${what} answered ${res.status}`,
+        exchange: res.exchange,
+      });
+    }
+  }
+  return replaced;
 }

@@ -1,11 +1,11 @@
 // Single-read checks (notes §1.3 notes, §9 item 3): ids from collections round-trip, unknown ids and unknown
 // parents answer 404 with a status payload, subset endpoints refuse ids of the wrong kind, references resolve.
+import { findRecord, refsOf } from "../../oneroster/client/index.js";
 import { type Endpoint, endpointById, fillPath, type GuidType, HREF_PATH } from "../../oneroster/index.js";
 import { type Check, type CheckOutcome, READ_PROFILES, ROSTERING } from "../check.js";
 import type { CheckContext, HttpResult } from "../context.js";
 import { listIds, looseRecords, resolveParams, topLevelCollections, unknownId } from "../discovery.js";
-import { eachOf, expectErrorPayload, expectSingle, expectStatus, fail } from "../expect.js";
-import { refsOf } from "../records.js";
+import { eachOf, expectErrorPayload, expectStatus, fail, recordOf } from "../expect.js";
 import { readableEntityPaths } from "./endpoints.js";
 
 type Rec = Record<string, unknown>;
@@ -78,18 +78,18 @@ export const singleReadChecks: Check[] = [
     profiles: READ_PROFILES,
     async run(ctx): Promise<CheckOutcome> {
       const singles = await sampledSingles(ctx);
-      const notes = singles
+      const partial = singles
         .filter((s) => s.ids.length === 0)
         .map((s) => `${s.endpoint.operationId}: ${s.collection.operationId} listed no record`);
       if (singles.every((s) => s.ids.length === 0)) {
-        return { skip: notes.join("; ") || "no single-read endpoint in the selected profiles" };
+        return { skip: partial.join("; ") || "no single-read endpoint in the selected profiles" };
       }
       await eachOf(
         singles.flatMap((s) => s.ids.map((id) => ({ ...s, id }))),
         async ({ endpoint, id }) => {
           const path = fillPath(endpoint.path, { id });
           const res = await ctx.cachedGet(path);
-          const record = expectSingle(res, endpoint.envelope, `${endpoint.operationId} GET ${path}`);
+          const record = recordOf(res, endpoint.envelope, `${endpoint.operationId} GET ${path}`);
           if (record.sourcedId !== id) {
             fail(`${endpoint.operationId} GET ${path} returned sourcedId ${JSON.stringify(record.sourcedId)}`, res, {
               sourcedId: record.sourcedId,
@@ -97,7 +97,7 @@ export const singleReadChecks: Check[] = [
           }
         },
       );
-      return notes.length > 0 ? { notes } : undefined;
+      return partial.length > 0 ? { partial } : undefined;
     },
   },
   {
@@ -119,7 +119,7 @@ export const singleReadChecks: Check[] = [
           if (res.status !== 200) {
             continue; // SGL-001 reports it
           }
-          const single = (res.json as Rec)[endpoint.envelope];
+          const single = findRecord(res.json, endpoint.envelope)?.record;
           const fromList = listed.find((r) => r.sourcedId === id);
           if (fromList && canonical(single) !== canonical(fromList)) {
             const differing = Object.keys({ ...fromList, ...(single as Rec) }).filter(

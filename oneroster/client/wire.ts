@@ -127,3 +127,28 @@ export function findRecords(json: unknown, envelope: string): { records: unknown
   const [key, records] = arrays[0] as [string, unknown[]];
   return { records, key };
 }
+
+/**
+ * Finds the object of a single-object answer whatever key the provider used: the envelope key when it holds an
+ * object, else the only object-valued key besides `statusInfoSet` (the single-read counterpart of findRecords).
+ */
+export function findRecord(
+  json: unknown,
+  envelope: string,
+): { record: Record<string, unknown>; key: string } | undefined {
+  if (!json || typeof json !== "object" || Array.isArray(json)) {
+    return undefined;
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+  const body = json as Record<string, unknown>;
+  const exact = body[envelope];
+  if (isObject(exact)) {
+    return { record: exact, key: envelope };
+  }
+  const objects = Object.entries(body).filter(([k, v]) => k !== "statusInfoSet" && isObject(v));
+  if (objects.length !== 1) {
+    return undefined;
+  }
+  const [key, record] = objects[0] as [string, Record<string, unknown>];
+  return { record, key };
+}

@@ -7,6 +7,8 @@ import type { AppEnv } from "../app-env.js";
 import { findingCode, strictRefusal, type TokenDeviation } from "../clients/leniency.js";
 import { oauthClients } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
+import type { QuirkName } from "../faults/presets.js";
+import type { QuirkStore } from "../faults/store.js";
 import { verifySecret } from "./secrets.js";
 import { signAccessToken } from "./sign.js";
 
@@ -37,13 +39,14 @@ class OAuthError extends Error {
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
 
-function renderOAuthError(c: Context<AppEnv>, err: OAuthError): Response {
+function renderOAuthError(c: Context<AppEnv>, err: OAuthError, quirks: ReadonlySet<QuirkName> = new Set()): Response {
   for (const [k, v] of Object.entries(NO_STORE)) {
     c.header(k, v);
   }
   if (err.status === 401) {
     // RFC 6749 §5.2: invalid_client via 401 carries a WWW-Authenticate challenge for the scheme used.
-    c.header("WWW-Authenticate", 'Basic realm="rosterlab"');
+    const scheme = quirks.has("bearer-challenge-on-basic") ? "Bearer" : "Basic";
+    c.header("WWW-Authenticate", `${scheme} realm="rosterlab"`);
   }
   if (err.status === 405) {
     c.header("Allow", "POST");
@@ -201,9 +204,19 @@ function clientCredentials(c: Context<AppEnv>, params: Params, deviations: Token
 }
 
 /** RFC 6749 §3.3: space-delimited, case-sensitive; absent grants everything the client may have. */
-function grantedScopes(requested: string | undefined, allowed: readonly string[]): string[] {
+function grantedScopes(
+  requested: string | undefined,
+  allowed: readonly string[],
+  quirks: ReadonlySet<QuirkName>,
+): string[] {
   const allowedSet = new Set(allowed);
   if (requested === undefined || requested.trim() === "") {
+    if (quirks.has("token-error-codes")) {
+      throw new OAuthError("invalid_request", "scope is missing");
+    }
+    if (quirks.has("scope-required")) {
+      throw new OAuthError("invalid_scope", "name the scopes you need: this provider has no default scope");
+    }
     const all = ALL_SCOPES.filter((s) => allowedSet.has(s));
     if (all.length === 0) {
       throw new OAuthError("invalid_scope", "this client is not allowed any scope");
@@ -261,12 +274,15 @@ async function authenticateClient(
   return undefined;
 }
 
-async function issueToken(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
+async function issueToken(c: Context<AppEnv>, deps: AppDeps, quirks: ReadonlySet<QuirkName>): Promise<Response> {
   const deviations: TokenDeviation[] = [];
   const params = await readParams(c, deviations);
   const grantType = params.get("grant_type");
   if (grantType === undefined || grantType === "") {
     throw new OAuthError("invalid_request", "grant_type is missing");
+  }
+  if (grantType !== "client_credentials" && quirks.has("token-error-codes")) {
+    throw new OAuthError("invalid_grant", `grant_type ${grantType} failed`);
   }
   if (grantType !== "client_credentials") {
     throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} is not supported: use client_credentials`);
@@ -285,7 +301,7 @@ async function issueToken(c: Context<AppEnv>, deps: AppDeps): Promise<Response> 
     }
     c.set("findings", [...new Set(deviations)].map(findingCode));
   }
-  const scopes = grantedScopes(params.get("scope"), client.scopes);
+  const scopes = grantedScopes(params.get("scope"), client.scopes, quirks);
   const scope = scopes.join(" ");
   const ttl = deps.config.tokenTtlSeconds;
   const accessToken = await signAccessToken(deps.keys, deps.config, client.clientId, scope, deps.clock.now());
@@ -298,13 +314,14 @@ async function issueToken(c: Context<AppEnv>, deps: AppDeps): Promise<Response> 
 }
 
 /** Mounts POST /oauth/token (and a 405 for other methods on that path). */
-export function registerTokenRoute(app: Hono<AppEnv>, deps: AppDeps): void {
+export function registerTokenRoute(app: Hono<AppEnv>, deps: AppDeps & { quirkStore?: QuirkStore }): void {
   app.post(TOKEN_PATH, async (c) => {
+    const quirks = (await deps.quirkStore?.active()) ?? new Set<QuirkName>();
     try {
-      return await issueToken(c, deps);
+      return await issueToken(c, deps, quirks);
     } catch (err) {
       if (err instanceof OAuthError) {
-        return renderOAuthError(c, err);
+        return renderOAuthError(c, err, quirks);
       }
       deps.log.error("token endpoint failed", { error: err instanceof Error ? err.message : String(err) });
       return renderOAuthError(c, new OAuthError("server_error", "the token could not be issued", 500));

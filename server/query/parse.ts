@@ -26,6 +26,8 @@ export interface ResolvedPredicate {
   value: string;
   /** Typed value for comparisons: a Date for date-times, a number, a boolean, or a YYYY-MM-DD string. */
   typed: string | number | boolean | Date;
+  /** The `dlm-string-compare` quirk: compare the stored date-time as text with the value as written. */
+  asText?: boolean;
 }
 
 export interface ResolvedFilter {
@@ -232,7 +234,11 @@ export function parseFilterParam(
       }
       throw new ApiError("invalid_filter", `unknown filter field '${p.field}' for ${entity.collectionKey}`);
     }
-    predicates.push(resolved);
+    predicates.push(
+      opts.quirks.has("dlm-string-compare") && resolved.field === "dateLastModified"
+        ? { ...resolved, asText: true }
+        : resolved,
+    );
   }
   if (predicates.length === 0) {
     return undefined;

@@ -12,6 +12,9 @@ function likePattern(value: string): string {
   return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** to_char format of a date-time as presented on the wire (`2026-09-15T12:00:00.000Z`). */
+const WIRE_DATETIME = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
+
 const SQL_OPS = { "=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<=" } as const;
 
 /** A scalar comparison; `!=` keeps rows where the field is absent (IS DISTINCT FROM). */
@@ -63,6 +66,11 @@ export function predicateToSql(p: ResolvedPredicate, col: Expr): SQL {
     case "date":
       return compare(sql`${col}`, operator, sql`${p.typed as string}::date`);
     case "datetime":
+      if (p.asText) {
+        // The `dlm-string-compare` quirk: the defect notes §8 warns about, on purpose.
+        const text = sql`to_char(${col} at time zone 'UTC', ${WIRE_DATETIME}) collate "C"`;
+        return compare(text, operator, sql`${p.value}`);
+      }
       // Real timestamps, not strings (notes §8): a date-only value is midnight UTC.
       return compare(sql`${col}`, operator, sql`${(p.typed as Date).toISOString()}::timestamptz`);
     case "number":

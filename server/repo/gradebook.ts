@@ -166,6 +166,7 @@ export async function upsertResult(db: Db, id: string, input: ResultInput, now: 
  * Deletes a gradebook object (notes §7.2): by default a soft delete (tombstone with a fresh dateLastModified,
  * hidden from ordinary reads); `hard` removes the row. Cascades: a line item's results are deleted with it; a
  * category's line items lose their category reference. Returns false when there was nothing to delete.
+ * `keepResults` implements the `delete-keeps-results` quirk: a line item's results are left as they were.
  */
 export async function deleteGradebookObject(
   db: Db,
@@ -173,6 +174,7 @@ export async function deleteGradebookObject(
   id: string,
   now: Date,
   hard: boolean,
+  opts: { keepResults?: boolean } = {},
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     const table = TABLES[kind];
@@ -182,7 +184,7 @@ export async function deleteGradebookObject(
       return false;
     }
     const tombstone = { status: "tobedeleted", deleted: true, dateLastModified: now };
-    if (kind === "lineItem") {
+    if (kind === "lineItem" && !opts.keepResults) {
       const childResults = and(eq(results.lineItemId, id), eq(results.deleted, false));
       if (hard) {
         await tx.delete(results).where(eq(results.lineItemId, id));

@@ -1,6 +1,6 @@
 // Per-request helpers every OneRoster route shares: the absolute base URL, token and scope checks, the active quirks.
 import type { Context } from "hono";
-import { type Endpoint, ONEROSTER_BASE_PATH } from "../../oneroster/index.js";
+import { type Endpoint, ONEROSTER_BASE_PATH, SCOPES } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { type AuthContext, requireScope, verifyBearer } from "../auth/require-token.js";
 import type { PageCache } from "../cache/page-cache.js";
@@ -27,6 +27,9 @@ export function baseUrlOf(c: Context<AppEnv>, deps: AppDeps): string {
   return `${originOf(c, deps)}${ONEROSTER_BASE_PATH}`;
 }
 
+/** The operations the `terms-need-roster-scope` quirk guards with roster.readonly only. */
+const TERMS_OPERATIONS: ReadonlySet<string> = new Set(["getAllTerms", "getTerm"]);
+
 /** Verifies the bearer token and the endpoint's scope (401, then 403), and returns the quirks in force. */
 export async function authorize(
   c: Context<AppEnv>,
@@ -52,7 +55,8 @@ export async function authorize(
     }
   }
   c.set("auth", auth);
-  requireScope(auth, endpoint.scopes);
+  const termsQuirk = quirks.has("terms-need-roster-scope") && TERMS_OPERATIONS.has(endpoint.operationId);
+  requireScope(auth, termsQuirk ? [SCOPES.roster] : endpoint.scopes);
   return quirks;
 }
 

@@ -84,6 +84,22 @@ function validate<T extends z.ZodType<{ sourcedId?: string | undefined }>>(
   return parsed.data;
 }
 
+/** Validates and stores one object under `id`; `created` is true when it was new. */
+function store(deps: RouteDeps, kind: GradebookKind, key: string, id: string, value: unknown, now: Date) {
+  switch (kind) {
+    case "category":
+      return upsertCategory(deps.db, id, validate(CategoryInputSchema, key, value, id), now);
+    case "lineItem":
+      return upsertLineItem(deps.db, id, validate(LineItemInputSchema, key, value, id), now);
+    case "result":
+      return upsertResult(deps.db, id, validate(ResultInputSchema, key, value, id), now);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+const INPUT_SCHEMAS = { category: CategoryInputSchema, lineItem: LineItemInputSchema, result: ResultInputSchema };
+
 export function putHandler(deps: RouteDeps, endpoint: Endpoint) {
   const kind = endpoint.entity as GradebookKind;
   const key = endpoint.envelope;
@@ -97,18 +113,44 @@ export function putHandler(deps: RouteDeps, endpoint: Endpoint) {
         `body must be an object with the key '${key}' (singular envelope, notes §7.1)`,
       );
     }
-    const value = (body as Record<string, unknown>)[key];
-    const now = deps.clock.now();
-    const { created } =
-      kind === "category"
-        ? await upsertCategory(deps.db, id, validate(CategoryInputSchema, key, value, id), now)
-        : kind === "lineItem"
-          ? await upsertLineItem(deps.db, id, validate(LineItemInputSchema, key, value, id), now)
-          : await upsertResult(deps.db, id, validate(ResultInputSchema, key, value, id), now);
+    let value = (body as Record<string, unknown>)[key];
+    const base = baseUrlOf(c, deps);
+    // Quirk presets (server/faults/presets.ts) that break PUT on purpose; none is on by default.
+    const existing = quirks.size > 0 ? await getRecord(deps.db, kind, id, undefined, false) : undefined;
+    if (existing && quirks.has("put-merge") && isObject(value)) {
+      const { dateLastModified: _stamp, ...stored } = presentRecord(kind, existing, base);
+      value = { ...stored, ...value };
+    }
+    const bodyId = isObject(value) && typeof value.sourcedId === "string" ? value.sourcedId : undefined;
+    const renamed = existing !== undefined && quirks.has("put-renames") && bodyId !== undefined && bodyId !== id;
+    const targetId = renamed && bodyId !== undefined ? bodyId : id;
+    if (existing && quirks.has("put-invalid-500")) {
+      try {
+        validate(INPUT_SCHEMAS[kind], key, value, targetId);
+      } catch {
+        return c.html("<html><body><h1>500 Internal Server Error</h1></body></html>", 500);
+      }
+    }
+    if (!existing && quirks.has("put-cannot-create")) {
+      validate(INPUT_SCHEMAS[kind], key, value, id);
+      throw new ApiError("not_found", `no ${kind} with sourcedId '${id}'`);
+    }
+    if (existing && quirks.has("put-update-noop")) {
+      validate(INPUT_SCHEMAS[kind], key, value, id);
+      return c.json({ [key]: presentRecord(kind, existing, base) }, 200);
+    }
+    const now =
+      existing && quirks.has("put-keeps-dlm") && existing.dateLastModified instanceof Date
+        ? existing.dateLastModified
+        : deps.clock.now();
+    if (renamed) {
+      await deleteGradebookObject(deps.db, kind, id, now, true);
+    }
+    const { created } = await store(deps, kind, key, targetId, value, now);
     deps.pageCache.invalidate();
-    const row = await getRecord(deps.db, kind, id, undefined, false);
-    const record = row ? presentRecord(kind, row, baseUrlOf(c, deps)) : {};
-    const status = created && !quirks.has("put-create-200") ? 201 : 200;
+    const row = await getRecord(deps.db, kind, targetId, undefined, false);
+    const record = row ? presentRecord(kind, row, base) : {};
+    const status = created && !renamed && !quirks.has("put-create-200") ? 201 : 200;
     return c.json({ [key]: record }, status);
   };
 }
@@ -125,7 +167,9 @@ export function deleteHandler(deps: RouteDeps, endpoint: Endpoint) {
       }
       return c.body(null, 200);
     }
-    const deleted = await deleteGradebookObject(deps.db, kind, id, deps.clock.now(), quirks.has("no-tombstones"));
+    const deleted = await deleteGradebookObject(deps.db, kind, id, deps.clock.now(), quirks.has("no-tombstones"), {
+      keepResults: quirks.has("delete-keeps-results"),
+    });
     deps.pageCache.invalidate();
     if (!deleted) {
       throw new ApiError("not_found", `no ${kind} with sourcedId '${id}'`);

@@ -39,11 +39,14 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
         }
       }
       const pageLocalSort = quirks.has("page-local-sort") && spec.sort !== undefined;
-      const { rows, total } = await listRecords(deps.db, endpoint.entity, spec, {
-        scope: [...subsetToSql(table, endpoint.subset), ...(rel?.scope ?? [])],
-        hideTombstones: quirks.has("no-tombstones"),
-        pageLocalSort,
-      });
+      const hidden = quirks.has("hide-schools") && endpoint.operationId === "getAllSchools";
+      const { rows, total } = hidden
+        ? { rows: [], total: 0 }
+        : await listRecords(deps.db, endpoint.entity, spec, {
+            scope: [...subsetToSql(table, endpoint.subset), ...(rel?.scope ?? [])],
+            hideTombstones: quirks.has("no-tombstones"),
+            pageLocalSort,
+          });
       const ordered = pageLocalSort && spec.sort ? sortPage(rows, spec.sort.field, spec.sort.direction) : rows;
       const base = baseUrlOf(c, deps);
       const records = ordered.map((r) => presentRecord(endpoint.entity, r, base, spec.fields));

@@ -215,6 +215,7 @@ const ENV_READERS: Record<string, string> = {
   "seed/cli.ts": "the seed and advance commands",
   "bin/rosterlab.ts": "the CLI: serve lays its --port/--host flags over the environment before server/config.ts",
   "consumer/config.ts": "the consumer (its profile and config file)",
+  "conformance/config.ts": "the conformance command (ONEROSTER_* connection variables)",
   "bench/run.ts": "npm run bench (and the environment its child processes inherit)",
   "bench/seed-load.ts": "the seed-load bench when run alone with tsx",
   "test/setup/env.ts": "the test run",

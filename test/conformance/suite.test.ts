@@ -1,11 +1,18 @@
 // The conformance runner against a small fake provider behind an injected fetchFn: findings carry their proof,
 // secrets never reach a report, strict versus lenient judging, suite bugs are loud, cleanups always run.
 import { describe, expect, test } from "vitest";
-import { type Check, CheckFailure } from "../../conformance/check.js";
+import { Blocked, type Check, CheckFailure } from "../../conformance/check.js";
 import type { FetchFn } from "../../conformance/context.js";
-import { recordProblems } from "../../conformance/records.js";
 import { formatJson, formatJUnit, formatText } from "../../conformance/report.js";
-import { exitCodeFor, failedIds, runChecks, selectChecks } from "../../conformance/run.js";
+import {
+  blockedIds,
+  exitCodeFor,
+  failedIds,
+  runChecks,
+  selectChecks,
+  unknownSelectors,
+} from "../../conformance/run.js";
+import { recordProblems } from "../../oneroster/client/index.js";
 
 const ORIGIN = "http://fake.test";
 const BASE = `${ORIGIN}/ims/oneroster/v1p1`;
@@ -137,21 +144,30 @@ describe("conformance runner against a fake provider", () => {
     }
   });
 
-  test("judges records strictly by default and accepts string booleans with --lenient", async () => {
+  test("accepts both boolean spellings by default and insists on one only when told to (--booleans)", async () => {
     const fetchFn = fakeProvider({ users: [user("u1", { enabledUser: "true" }), user("u2")] });
-    const strict = await runChecks({ ...target, fetchFn, profile: "rostering-core", only: ["END-004"] });
-    const finding = strict.results[0];
-    expect(finding?.status).toBe("fail");
-    expect(finding?.message).toMatch(/getAllUsers .*u1: enabledUser/);
-    expect(finding?.problems?.[0]?.proof).toMatchObject({ record: { sourcedId: "u1", enabledUser: "true" } });
-    const lenient = await runChecks({
+    const either = await runChecks({ ...target, fetchFn, profile: "rostering-core", only: ["END-004"] });
+    expect(either.results[0]?.status).toBe("pass");
+    const json = await runChecks({
       ...target,
       fetchFn,
       profile: "rostering-core",
       only: ["END-004"],
-      lenient: true,
+      booleans: "json",
     });
-    expect(lenient.results[0]?.status).toBe("pass");
+    const finding = json.results[0];
+    expect(finding?.status).toBe("fail");
+    expect(finding?.message).toMatch(/getAllUsers .*u1: enabledUser/);
+    expect(finding?.problems?.[0]?.proof).toMatchObject({ record: { sourcedId: "u1", enabledUser: "true" } });
+    const string = await runChecks({
+      ...target,
+      fetchFn,
+      profile: "rostering-core",
+      only: ["END-004"],
+      booleans: "string",
+    });
+    expect(string.results[0]?.message).toMatch(/u2: enabledUser/);
+    expect(string.results[0]?.message).not.toMatch(/u1:/);
   });
 
   test("flags records outside a subset endpoint's subset", async () => {
@@ -165,10 +181,56 @@ describe("conformance runner against a fake provider", () => {
     expect(report.results[0]?.message).toMatch(/getAllStudents .*1 record\(s\) with role other than "student"/);
   });
 
-  test("turns a network error into a finding and a crash inside a check into a suite bug with exit code 2", async () => {
+  test("stops at the preflight with one message when the token endpoint cannot be reached: no check runs, exit code 3", async () => {
     const refusing: FetchFn = async () => {
       throw new TypeError("fetch failed");
     };
+    const report = await runChecks({ ...target, fetchFn: refusing, profile: "rostering-core" });
+    expect(report.results).toEqual([]);
+    expect(report.preflightFailure).toMatchObject({
+      stage: "token",
+      message: expect.stringMatching(
+        /^cannot reach the token endpoint http:\/\/fake\.test\/oauth\/token: TypeError: fetch failed/,
+      ),
+    });
+    expect(report.requestCount).toBe(1);
+    expect(exitCodeFor(report)).toBe(3);
+    expect(formatText(report, { color: false })).toContain("ABORTED before any check ran (preflight, token)");
+    const xml = formatJUnit(report);
+    expect(xml.match(/<testcase /g)).toHaveLength(1);
+    expect(xml).toMatch(/<error message="cannot reach the token endpoint/);
+  });
+
+  test("stops at the preflight when the client secret is wrong, naming the secret variable and never the secret", async () => {
+    const report = await runChecks({
+      ...target,
+      clientSecret: "not-it",
+      fetchFn: fakeProvider(),
+      profile: "rostering-core",
+    });
+    expect(report.results).toEqual([]);
+    expect(report.preflightFailure?.stage).toBe("token");
+    expect(report.preflightFailure?.message).toMatch(
+      /refused the client credentials \(HTTP 401 invalid_client\): check the client id and the secret \(ONEROSTER_CLIENT_ID, ONEROSTER_CLIENT_SECRET\)/,
+    );
+    expect(formatJson(report)).not.toContain("not-it");
+    expect(exitCodeFor(report)).toBe(3);
+  });
+
+  test("stops at the preflight when no collection of the profile can be read under the base URL", async () => {
+    const report = await runChecks({
+      ...target,
+      baseUrl: `${ORIGIN}/wrong/base`,
+      fetchFn: fakeProvider(),
+      profile: "rostering-core",
+    });
+    expect(report.preflightFailure?.stage).toBe("read");
+    expect(report.preflightFailure?.message).toMatch(
+      /^no collection of the profile could be read under http:\/\/fake\.test\/wrong\/base \(\/academicSessions: 404, .*\/users: 404\): check --base-url/,
+    );
+  });
+
+  test("reports a crash inside a check as a suite bug with exit code 2, beside the checks that ran", async () => {
     const crash: Check = {
       id: "TST-001",
       title: "MUST not crash",
@@ -179,15 +241,15 @@ describe("conformance runner against a fake provider", () => {
     };
     const report = await runChecks({
       ...target,
-      fetchFn: refusing,
+      fetchFn: fakeProvider(),
       profile: "rostering-core",
       checks: [crash, ...selectChecks("rostering-core").filter((c) => c.id === "AUTH-001")],
     });
     expect(report.results.map((r) => [r.id, r.status])).toEqual([
       ["TST-001", "error"],
-      ["AUTH-001", "fail"],
+      ["AUTH-001", "pass"],
     ]);
-    expect(report.results[1]?.problems?.[0]?.exchange?.error).toMatch(/fetch failed/);
+    expect(report.results[0]?.message).toMatch(/^suite bug: SyntaxError/);
     expect(exitCodeFor(report)).toBe(2);
   });
 
@@ -211,7 +273,14 @@ describe("conformance runner against a fake provider", () => {
         throw new CheckFailure({ message: "write refused" });
       },
     };
-    const without = await runChecks({ ...target, fetchFn: fakeProvider(), profile: "gradebook", checks: [writer] });
+    // The fake provider serves no gradebook collection, so the preflight is left out of this runner test.
+    const without = await runChecks({
+      ...target,
+      fetchFn: fakeProvider(),
+      profile: "gradebook",
+      checks: [writer],
+      preflight: false,
+    });
     expect(without.results[0]).toMatchObject({ status: "skip", message: expect.stringMatching(/--allow-writes/) });
     expect(cleaned).toEqual([]);
     const withWrites = await runChecks({
@@ -220,6 +289,7 @@ describe("conformance runner against a fake provider", () => {
       profile: "gradebook",
       checks: [writer],
       allowWrites: true,
+      preflight: false,
     });
     expect(withWrites.results[0]?.status).toBe("fail");
     expect(cleaned).toEqual(["second", "first"]);
@@ -251,8 +321,8 @@ describe("conformance runner against a fake provider", () => {
       checks: [should, must],
     });
     expect(exitCodeFor(withMust)).toBe(1);
-    expect(withMust.summary.MUST).toEqual({ pass: 0, fail: 1, skip: 0, error: 0 });
-    expect(withMust.summary.SHOULD).toEqual({ pass: 0, fail: 1, skip: 0, error: 0 });
+    expect(withMust.summary.MUST).toEqual({ pass: 0, fail: 1, skip: 0, blocked: 0, error: 0 });
+    expect(withMust.summary.SHOULD).toEqual({ pass: 0, fail: 1, skip: 0, blocked: 0, error: 0 });
   });
 
   test("writes JUnit XML with one testcase per selected check, failures and skips marked", async () => {
@@ -296,7 +366,7 @@ describe("conformance runner against a fake provider", () => {
     const plain = formatText(report, { color: false });
     expect(plain).not.toContain("\u001b[");
     expect(plain.indexOf("\nauth\n")).toBeLessThan(plain.indexOf("\nsingle-reads\n"));
-    expect(plain).toMatch(/MUST {3}1 passed, 1 failed, 0 skipped/);
+    expect(plain).toMatch(/MUST {3}1 passed, 1 failed, 0 blocked, 0 skipped/);
     expect(plain).toMatch(/→ GET http:\/\/fake\.test\/ims\/oneroster\/v1p1\/academicSessions/);
     expect(plain).toContain("FAIL: 1 MUST check(s) failed");
     expect(formatText(report, { color: true })).toContain("\u001b[");
@@ -331,12 +401,14 @@ describe("conformance runner against a fake provider", () => {
       school: { href: `${BASE}/orgs/s1`, sourcedId: "s1", type: "org" },
       terms: [{ href: `${BASE}/academicSessions/t1`, sourcedId: "t1", type: "term" }],
     };
-    expect(recordProblems("class", klass, false)).toEqual([
-      'terms.0.type: "term" is not a reference to a academicSession (--lenient accepts compatible types)',
+    expect(recordProblems("class", klass)).toEqual([
+      'terms.0.type: "term" is not a reference to a academicSession (lenient mode accepts compatible types)',
     ]);
-    expect(recordProblems("class", klass, true)).toEqual([]);
+    expect(recordProblems("class", klass, { lenient: true })).toEqual([]);
     const wrongKind = { ...klass, school: { ...klass.school, type: "course" } };
-    expect(recordProblems("class", wrongKind, true)).toEqual(['school.type: "course" is not a reference to a org']);
+    expect(recordProblems("class", wrongKind, { lenient: true })).toEqual([
+      'school.type: "course" is not a reference to a org',
+    ]);
   });
 
   test("selects checks by profile: rostering-core leaves out gradebook and relationship-only checks", () => {
@@ -346,5 +418,114 @@ describe("conformance runner against a fake provider", () => {
     expect(core).not.toContain("AUTH-008");
     expect(selectChecks("rostering").map((c) => c.id)).toContain("AUTH-008");
     expect(selectChecks("gradebook").map((c) => c.id)).toContain("GBW-001");
+  });
+});
+
+/** A synthetic check for runner tests: fails, passes, is blocked by `blocker`, or passes in part. */
+function synthetic(
+  id: string,
+  level: "MUST" | "SHOULD",
+  behaviour: "fail" | "pass" | { blockedBy: string } | { partial: string[] },
+): Check {
+  return {
+    id,
+    title: `${level} behave (${id})`,
+    section: "§0",
+    area: "errors",
+    profiles: ["rostering-core"],
+    async run() {
+      if (behaviour === "fail") {
+        throw new CheckFailure({ message: `${id} found a defect` });
+      }
+      if (behaviour === "pass") {
+        return undefined;
+      }
+      if ("blockedBy" in behaviour) {
+        throw new Blocked(behaviour.blockedBy, { message: `${id} needs what ${behaviour.blockedBy} owns` });
+      }
+      return { partial: behaviour.partial };
+    },
+  };
+}
+
+describe("conformance runner: root causes, blocked checks, partial passes and JUnit", () => {
+  const run = (checks: Check[], extra: Partial<Parameters<typeof runChecks>[0]> = {}) =>
+    runChecks({ ...target, fetchFn: fakeProvider(), profile: "rostering-core", checks, ...extra });
+
+  test("reports a check whose prerequisite failed as blocked by it, and leads the report with one root cause", async () => {
+    const report = await run([
+      synthetic("TST-010", "MUST", "fail"),
+      synthetic("TST-011", "MUST", { blockedBy: "TST-010" }),
+      synthetic("TST-012", "MUST", { blockedBy: "TST-011" }),
+      synthetic("TST-013", "SHOULD", "fail"),
+    ]);
+    expect(failedIds(report)).toEqual(["TST-010", "TST-013"]);
+    expect(blockedIds(report)).toEqual(["TST-011<TST-010", "TST-012<TST-011"]);
+    expect(report.rootCauses).toEqual([
+      { id: "TST-010", level: "MUST", title: "MUST behave (TST-010)", blocks: ["TST-011", "TST-012"] },
+      { id: "TST-013", level: "SHOULD", title: "SHOULD behave (TST-013)", blocks: [] },
+    ]);
+    const text = formatText(report, { color: false });
+    expect(text.indexOf("Root causes: 2 defects (1 MUST, 1 SHOULD), 4 checks affected")).toBeLessThan(
+      text.indexOf("\nerrors\n"),
+    );
+    expect(text).toContain("✗ TST-010 MUST behave (TST-010) — blocks 2: TST-011, TST-012");
+    expect(text).toContain("blocked by TST-010: TST-011 needs what TST-010 owns");
+    expect(text).toMatch(/MUST {3}0 passed, 1 failed, 2 blocked, 0 skipped/);
+    expect(exitCodeFor(report)).toBe(1);
+  });
+
+  test("never hides a broken prerequisite: a block by a check that passed or was not selected is a failure", async () => {
+    const report = await run([
+      synthetic("TST-020", "MUST", "pass"),
+      synthetic("TST-021", "MUST", { blockedBy: "TST-020" }),
+      synthetic("TST-022", "MUST", { blockedBy: "TST-099" }),
+    ]);
+    expect(blockedIds(report)).toEqual([]);
+    expect(failedIds(report)).toEqual(["TST-021", "TST-022"]);
+    expect(report.results[2]?.message).toBe(
+      "TST-022 needs what TST-099 owns (a prerequisite owned by TST-099, which was not selected)",
+    );
+    expect(exitCodeFor(report)).toBe(1);
+  });
+
+  test("marks a check that could not exercise everything as passed only in part, in text, JSON and JUnit", async () => {
+    const report = await run([synthetic("TST-030", "MUST", { partial: ["getX: no parent record to call it with"] })]);
+    expect(report.results[0]).toMatchObject({ status: "pass", partial: ["getX: no parent record to call it with"] });
+    const text = formatText(report, { color: false });
+    expect(text).toContain("passed only in part; not exercised (1):");
+    expect(text).toMatch(/MUST {3}1 passed \(1 only in part\)/);
+    expect(formatJUnit(report)).toMatch(/<property name="partial" value="1"\/>/);
+  });
+
+  test("writes JUnit whose failures agree with the exit code: a SHOULD finding is skipped with a property unless --fail-on should", async () => {
+    const report = await run([
+      synthetic("TST-040", "SHOULD", "fail"),
+      synthetic("TST-041", "MUST", "pass"),
+      synthetic("TST-042", "MUST", { blockedBy: "TST-040" }),
+    ]);
+    const byDefault = formatJUnit(report);
+    expect(exitCodeFor(report)).toBe(0);
+    expect(byDefault).toMatch(/<testsuites[^>]*failures="0"/);
+    expect(byDefault).toMatch(
+      /name="TST-040[^"]*"[^>]*>[\s\S]*?<property name="finding" value="SHOULD not met"\/>[\s\S]*?<skipped\/>/,
+    );
+    expect(byDefault).toMatch(/name="TST-042[^"]*"[^>]*>[\s\S]*?<property name="blocked-by" value="TST-040"\/>/);
+    const strict = formatJUnit(report, { failOn: "should" });
+    expect(exitCodeFor(report, "should")).toBe(1);
+    expect(strict).toMatch(/<testsuites[^>]*failures="1"/);
+  });
+
+  test("selects checks by id or by area with --only and --skip, and names selectors that match nothing", () => {
+    const paging = selectChecks("all", undefined, ["paging"]).map((c) => c.id);
+    expect(paging.length).toBeGreaterThan(5);
+    expect(paging.every((id) => id.startsWith("PAG-"))).toBe(true);
+    const mixed = selectChecks("all", undefined, ["paging", "AUTH-001"], ["PAG-001"]).map((c) => c.id);
+    expect(mixed[0]).toBe("AUTH-001");
+    expect(mixed).not.toContain("PAG-001");
+    expect(
+      selectChecks("all", undefined, undefined, ["gradebook-writes", "auth"]).some((c) => /^(GBW|AUTH)-/.test(c.id)),
+    ).toBe(false);
+    expect(unknownSelectors(["paging", "PAG-001", "PAG-999", "pagination"])).toEqual(["PAG-999", "pagination"]);
   });
 });
