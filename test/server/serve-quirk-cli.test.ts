@@ -4,13 +4,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { childProcessEnv } from "../setup/env.js";
 
 const BIN = fileURLToPath(new URL("../../bin/rosterlab.js", import.meta.url));
 const children: ChildProcess[] = [];
 
 function serve(args: string[]): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, ROSTERLAB_LOG: "silent" };
-  delete env.DATABASE_URL;
+  // A clean environment (no DATABASE_URL): the child serves embedded PGlite.
+  const env = { ...childProcessEnv(), ROSTERLAB_LOG: "silent" };
   const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--size", "tiny", "--json", ...args], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
