@@ -1,5 +1,6 @@
 // The server's configuration: the only server file that reads process.env. Parsed once by zod at start.
 import { z } from "zod";
+import { databaseUrlProblem } from "./db/client.js";
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -13,6 +14,8 @@ const Env = z.object({
   ROSTERLAB_LIMIT_CAP: z.coerce.number().int().min(1).default(10000),
   ROSTERLAB_PAGE_CACHE_MB: z.coerce.number().min(0).default(64),
   ROSTERLAB_LOG: z.enum(["silent", "error", "info", "debug"]).default("info"),
+  ROSTERLAB_BOOLEANS: z.enum(["json", "string"]).default("json"),
+  ROSTERLAB_DB_CONNECT_TIMEOUT: z.coerce.number().int().min(1).max(300).default(3),
 });
 
 export interface ServerConfig {
@@ -35,6 +38,13 @@ export interface ServerConfig {
   issuer: string;
   audience: string;
   logLevel: "silent" | "error" | "info" | "debug";
+  /**
+   * How boolean fields go on the wire (notes §2.1: v1p1 is ambiguous): JSON `true`/`false`, or the strings
+   * `"true"`/`"false"` that the CSV binding, v1p2 and some strict v1p1 client libraries expect.
+   */
+  booleans: "json" | "string";
+  /** Seconds to wait for a Postgres connection before a request answers 503 (a down database must not queue them). */
+  dbConnectTimeoutSeconds: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -46,6 +56,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   issuer: "urn:rosterlab:provider",
   audience: "urn:rosterlab:oneroster:v1p1",
   logLevel: "info",
+  booleans: "json",
+  dbConnectTimeoutSeconds: 3,
 };
 
 /** Reads the environment; returns the config or the list of problems, one per bad variable. */
@@ -55,6 +67,10 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): { config
     return { problems: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
   }
   const e = parsed.data;
+  const urlProblem = databaseUrlProblem(e.DATABASE_URL || undefined);
+  if (urlProblem) {
+    return { problems: [`DATABASE_URL: ${urlProblem}`] };
+  }
   return {
     problems: [],
     config: {
@@ -70,6 +86,8 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): { config
       limitCap: e.ROSTERLAB_LIMIT_CAP,
       pageCacheBytes: Math.round(e.ROSTERLAB_PAGE_CACHE_MB * 1024 * 1024),
       logLevel: e.ROSTERLAB_LOG,
+      booleans: e.ROSTERLAB_BOOLEANS,
+      dbConnectTimeoutSeconds: e.ROSTERLAB_DB_CONNECT_TIMEOUT,
     },
   };
 }
