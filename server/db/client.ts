@@ -1,5 +1,6 @@
 // openDb(url): the only file that names a database driver. postgres:// URLs use postgres.js; anything else
 // (nothing, `memory:`, or a directory path) opens an embedded PGlite. Both give the same drizzle API.
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -123,8 +124,47 @@ export function isRetryableConflict(error: unknown): boolean {
 const UNAVAILABLE_CODES =
   /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|57P0[123]|53300|08[0-9A-Z]{3}|3D000)$/;
 
+/** A database that cannot be opened for a reason we found ourselves; the message already says what to do. */
+export class DatabaseOpenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DatabaseOpenError";
+  }
+}
+
+/**
+ * PGlite's own failures on a bad directory read "Program terminated with exit(1)": check it first. The directory
+ * must be creatable, readable and writable, and either empty (a new database) or one PGlite made (PG_VERSION).
+ */
+function checkPgliteDir(dir: string): void {
+  const where = `PGlite directory ${dir}`;
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new DatabaseOpenError(`${where} is a file, not a directory: give a directory path in DATABASE_URL`);
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new DatabaseOpenError(
+      code === "EACCES" || code === "EPERM"
+        ? `${where} cannot be read or written (permission denied): fix its permissions or choose another`
+        : `${where} cannot be created (${String(code ?? error)}): choose a path whose parent is a writable directory`,
+    );
+  }
+  const entries = readdirSync(dir);
+  if (entries.length > 0 && !entries.includes("PG_VERSION")) {
+    throw new DatabaseOpenError(
+      `${where} is not empty and holds no PGlite database: give an empty or new directory, or one PGlite created`,
+    );
+  }
+}
+
 /** One line describing why a database could not be opened, with what to do about it, for the CLI. */
 export function describeOpenFailure(error: unknown, label: string): string {
+  if (error instanceof DatabaseOpenError) {
+    return error.message;
+  }
   // drizzle wraps the driver's error (its message carries the failed SQL): read the innermost coded one.
   let inner: unknown = error;
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
@@ -178,6 +218,8 @@ export function databaseUrlProblem(url: string | undefined): string | undefined 
       if (u.hostname === "" && !u.searchParams.has("host")) {
         return "the postgres:// URL names no host; use postgres://user@host:5432/database";
       }
+      decodeURIComponent(u.username);
+      decodeURIComponent(u.password);
     } catch {
       return "is not a valid postgres:// URL; use postgres://user:password@host:5432/database (percent-encode special characters in the password)";
     }
@@ -215,6 +257,9 @@ export async function openDb(url?: string, options: OpenDbOptions = {}): Promise
     };
   }
   const dataDir = !url || url === "memory:" || url === "memory://" ? undefined : url.replace(/^(file|pglite):\/\//, "");
+  if (dataDir) {
+    checkPgliteDir(dataDir);
+  }
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
   return wrapPglite(client, dataDir ? `PGlite at ${dataDir}` : "PGlite (in memory)");
