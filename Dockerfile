@@ -12,4 +12,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 EXPOSE 8080
 VOLUME ["/data"]
+# GET /health answers 200 once the database answers (503 while it does not); node's fetch, no curl in the image.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["npm", "start"]

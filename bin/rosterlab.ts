@@ -2,6 +2,7 @@
 // together (the server never imports seed/ or conformance/, so serve's seeding and the district clock are injected).
 import { Command, Option } from "commander";
 import pc from "picocolors";
+import { ZodError } from "zod";
 import { registerConformanceCommand } from "../conformance/cli.js";
 import { registerSyncCommands } from "../consumer/cli.js";
 import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
@@ -14,7 +15,7 @@ import {
 } from "../seed/index.js";
 import { registerAdminCommands } from "../server/admin/cli.js";
 import { DEFAULT_CONFIG, readServerConfig } from "../server/config.js";
-import { openDb } from "../server/db/client.js";
+import { describeOpenFailure } from "../server/db/client.js";
 import { migrateDb } from "../server/db/migrate.js";
 import {
   type FaultSpec,
@@ -23,18 +24,45 @@ import {
   formatFaultSpec,
   parseFaultSpec,
 } from "../server/faults/catalog.js";
-import { startServer } from "../server/main.js";
+import { openConfiguredDb, StartupError, startServer } from "../server/main.js";
 
 const program = new Command()
   .name("rosterlab")
   .description("OneRoster v1p1 proving ground: a mock SIS provider, a district generator and a conformance suite")
   .showHelpAfterError();
 
-function fail(lines: string[]): never {
+function fail(lines: string[], code = 2): never {
   for (const line of lines) {
     process.stderr.write(`${pc.red("error")} ${line}\n`);
   }
-  process.exit(2);
+  process.exit(code);
+}
+
+/** `counts.classSize` → `--class-size`: a zod path as the flag the user typed. */
+function flagOf(path: readonly PropertyKey[]): string {
+  const name = String(path.at(-1) ?? "option");
+  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * Any failure as one line that says what to do, never a stack trace (ROSTERLAB_DEBUG=1 adds it): bad flags, a
+ * database that cannot be opened, a port in use. Exit 2 for bad input, 1 for everything else.
+ */
+function failWith(error: unknown): never {
+  if (error instanceof ZodError) {
+    fail(error.issues.map((i) => `invalid ${flagOf(i.path)}: ${i.message.toLowerCase()} (see --help)`));
+  }
+  if (error instanceof StartupError) {
+    fail([error.message], 1);
+  }
+  // drizzle's "Failed query: … params: …" says less than the driver error it wraps.
+  const cause = (error as { cause?: unknown }).cause;
+  const inner = cause instanceof Error ? cause : error;
+  const message = inner instanceof Error ? (inner.message.split("\n")[0] ?? inner.name) : String(inner);
+  if (process.env.ROSTERLAB_DEBUG && error instanceof Error) {
+    process.stderr.write(`${error.stack}\n`);
+  }
+  fail([`${message} (set ROSTERLAB_DEBUG=1 for details)`], 1);
 }
 
 const serve = program
@@ -48,6 +76,12 @@ const serve = program
       `switch on fault presets (quirks and transport faults), each a name or name:key=value,… — ${faultNames().join(", ")}`,
     ),
   )
+  .addOption(
+    new Option(
+      "--booleans <form>",
+      'booleans on the wire: JSON true/false or strings "true"/"false" (env ROSTERLAB_BOOLEANS)',
+    ).choices(["json", "string"]),
+  )
   .option("--no-seed-if-empty", "do not seed an empty database on start")
   .option("--json", "print the connection details as one JSON line");
 addGeneratorOptions(serve);
@@ -59,11 +93,20 @@ serve.action(async (flags: Record<string, unknown>) => {
   if (flags.host !== undefined) {
     env.HOST = String(flags.host);
   }
+  if (flags.booleans !== undefined) {
+    env.ROSTERLAB_BOOLEANS = String(flags.booleans);
+  }
   const { config, problems } = readServerConfig(env);
   if (!config) {
     fail(problems.map((p) => `bad environment: ${p}`));
   }
-  const generator = generatorOptionsFromFlags(flags);
+  const generator = (() => {
+    try {
+      return generatorOptionsFromFlags(flags);
+    } catch (error) {
+      return failWith(error);
+    }
+  })();
   const faults: FaultSpec[] = [];
   const badQuirks: string[] = [];
   for (const text of (flags.quirk as string[] | undefined) ?? []) {
@@ -150,13 +193,15 @@ program
     if (!config) {
       fail(problems.map((p) => `bad environment: ${p}`));
     }
-    const handle = await openDb(config.databaseUrl);
+    const handle = await openConfiguredDb(config).catch(failWith);
     try {
-      await migrateDb(handle);
+      await migrateDb(handle).catch((error: unknown) => {
+        throw new StartupError(describeOpenFailure(error, handle.label));
+      });
       process.stdout.write(`${pc.green("migrated")} ${handle.label}\n`);
     } finally {
       await handle.close();
     }
   });
 
-await program.parseAsync(process.argv);
+await program.parseAsync(process.argv).catch(failWith);

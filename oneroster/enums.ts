@@ -18,8 +18,12 @@ export const RoleSchema = z.enum([
 ]);
 export type Role = z.infer<typeof RoleSchema>;
 
-/** Enrollment roles: the data model lists four; the IMS OpenAPI reuses the user roles (notes §2.8). */
-export const EnrollmentRoleSchema = RoleSchema;
+/**
+ * Enrollment roles of the v1p1 data model: four (notes §2.8). The IMS OpenAPI reuses the user roles, but strict
+ * clients hold to these four; other values belong in the `ext:` extension form (notes §2.1).
+ */
+export const EnrollmentRoleSchema = z.enum(["administrator", "proctor", "student", "teacher"]);
+export type EnrollmentRole = z.infer<typeof EnrollmentRoleSchema>;
 
 export const OrgTypeSchema = z.enum(["department", "district", "local", "national", "school", "state"]);
 export type OrgType = z.infer<typeof OrgTypeSchema>;

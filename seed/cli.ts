@@ -3,7 +3,14 @@
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import { z } from "zod";
-import { type DbHandle, openDb } from "../server/db/client.js";
+import {
+  classifyDbFailure,
+  type DbHandle,
+  databaseUrlProblem,
+  describeOpenFailure,
+  openDb,
+  redactUrl,
+} from "../server/db/client.js";
 import { ClockError, createDistrictClock } from "./clock.js";
 import { addGeneratorOptions, generatorOptionsFromFlags } from "./generator-options.js";
 import { createProgressReporter } from "./progress.js";
@@ -41,6 +48,36 @@ export interface SeedCommandHooks {
 function fail(err: TextSink, message: string, code: number): void {
   err.write(`${pc.red("error")} ${message}\n`);
   process.exitCode = code;
+}
+
+/**
+ * One line for a failure: a database that cannot be reached says so with what to do; anything else gives the first
+ * line of its message (driver errors run on with the failed SQL and its parameters).
+ */
+function describeFailure(e: unknown, label: string): string {
+  const cause = (e as { cause?: unknown }).cause;
+  const code = (e as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;
+  if (classifyDbFailure(e) !== undefined || (typeof code === "string" && code.startsWith("28"))) {
+    return describeOpenFailure(e, label);
+  }
+  const inner = cause instanceof Error ? cause : e;
+  return (inner instanceof Error ? inner.message : String(inner)).split("\n")[0] ?? "";
+}
+
+/** Opens DATABASE_URL, or writes one line saying why it cannot be opened (and sets exit code 1). */
+async function openOrFail(err: TextSink, url: string | undefined): Promise<DbHandle | undefined> {
+  const problem = databaseUrlProblem(url);
+  if (problem) {
+    fail(err, `DATABASE_URL ${problem}`, 2);
+    return undefined;
+  }
+  try {
+    return await openDb(url, { max: 2, connectTimeoutSeconds: 10 });
+  } catch (e) {
+    const label = !url ? "PGlite (in memory)" : /^postgres(ql)?:/.test(url) ? redactUrl(url) : `PGlite at ${url}`;
+    fail(err, describeOpenFailure(e, label), 1);
+    return undefined;
+  }
 }
 
 function describeIssues(e: z.ZodError): string {
@@ -96,7 +133,10 @@ export function registerSeedCommands(program: Command, hooks: SeedCommandHooks =
           `${pc.yellow("note")} DATABASE_URL is not set: seeding an in-memory PGlite that is gone when this command exits (\`rosterlab serve\` seeds its own on start)\n`,
         );
       }
-      const handle = await openDb(env.DATABASE_URL, { max: 2 });
+      const handle = await openOrFail(err, env.DATABASE_URL);
+      if (!handle) {
+        return;
+      }
       const progress = createProgressReporter(err, flags.json ? "silent" : "auto");
       try {
         await hooks.migrateDb?.(handle);
@@ -116,7 +156,9 @@ export function registerSeedCommands(program: Command, hooks: SeedCommandHooks =
         progress.stop();
         fail(
           err,
-          e instanceof SeedError ? e.message : `seeding failed, nothing was changed: ${(e as Error).message}`,
+          e instanceof SeedError
+            ? e.message
+            : `seeding failed, nothing was changed: ${describeFailure(e, handle.label)}`,
           1,
         );
       } finally {
@@ -194,14 +236,19 @@ export function registerSeedCommands(program: Command, hooks: SeedCommandHooks =
           );
           return;
         }
-        const handle = await openDb(env.DATABASE_URL, { max: 2 });
+        const handle = await openOrFail(err, env.DATABASE_URL);
+        if (!handle) {
+          return;
+        }
         try {
           await hooks.migrateDb?.(handle);
           summary = await createDistrictClock(handle).advance(days, churnRate === undefined ? {} : { churnRate });
         } catch (e) {
           fail(
             err,
-            e instanceof ClockError ? e.message : `advance failed, nothing was changed: ${(e as Error).message}`,
+            e instanceof ClockError
+              ? e.message
+              : `advance failed, nothing was changed: ${describeFailure(e, handle.label)}`,
             1,
           );
           return;

@@ -19,7 +19,8 @@ export interface LoadProgress {
   rows: number;
 }
 
-export type ProgressFn = (p: LoadProgress) => void;
+/** Called between schools; a returned promise is awaited (the load pauses inside its transaction until it settles). */
+export type ProgressFn = (p: LoadProgress) => void | Promise<void>;
 
 type CopyFn = DbHandle["copyFrom"];
 
@@ -206,7 +207,7 @@ export async function loadStream(
     };
     for (const item of items) {
       if ("progress" in item) {
-        progress?.({ ...item.progress, rows });
+        await progress?.({ ...item.progress, rows });
         continue;
       }
       const buf = text.get(item.table);
@@ -242,7 +243,7 @@ export async function loadStream(
     const buffers = new Map<TableName, Record<string, unknown>[]>();
     for (const item of items) {
       if ("progress" in item) {
-        progress?.({ ...item.progress, rows });
+        await progress?.({ ...item.progress, rows });
         continue;
       }
       let buf = buffers.get(item.table);
@@ -273,8 +274,13 @@ export async function loadStream(
 }
 
 /** Empties every OneRoster data table (inside the caller's transaction). */
-export function truncateSql(): string {
-  return `TRUNCATE ${TABLE_NAMES.map(qualifiedTableName).join(", ")}`;
+/**
+ * Empties every data table inside the load's transaction with DELETE, not TRUNCATE: TRUNCATE takes an ACCESS
+ * EXCLUSIVE lock that blocks every reader until the new district commits, while DELETE lets readers keep reading
+ * the old district (MVCC) until then. Children first, though no foreign keys ask for it.
+ */
+export function clearDistrictStatements(): string[] {
+  return [...TABLE_NAMES].reverse().map((t) => `DELETE FROM ${qualifiedTableName(t)}`);
 }
 
 export type { DbHandle };

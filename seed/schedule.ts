@@ -189,6 +189,9 @@ const LONG_SUFFIX = " - Honors Integrated Project-Based Learning Laboratory and 
 /** Every character a Brightspace org-unit code must replace (product brief), in one code. */
 export const SPECIAL_CODE_CHARS = `\\:?"<>|'#,%&`;
 
+/** The enrollment role of the aide edge case: an `ext:` extension token, not a v1p1 enrollment role (notes §2.1, §2.8). */
+export const AIDE_ENROLLMENT_ROLE = "ext:aide";
+
 /** Allocates readable sequential sourcedIds within a namespace (`crs-0000042`, `cls-y2028-0000007`). */
 export class IdAllocator {
   private readonly counters = new Map<string, number>();
@@ -264,6 +267,7 @@ export function scheduleSchool(input: ScheduleInput): ScheduleOutput {
   let classCounter = 0;
   let lastScheduled: { cls: ClassRow; enrollmentsFrom: number } | null = null;
   let coTeacherSlot = 0;
+  let aideEnrolled = false;
   const endedOn = addDays(input.asOfDate, -1);
 
   const enroll = (
@@ -406,16 +410,20 @@ export function scheduleSchool(input: ScheduleInput): ScheduleOutput {
             }
           }
         }
-        if (def.homeroom && input.aides.length > 0 && (school.level === "elementary" || sec === 0)) {
-          const aide = input.aides[(classCounter + gi) % input.aides.length] as string;
+        // v1p1 enrollment roles are administrator, proctor, student and teacher (notes §2.8): an aide in a class is
+        // an extension, so it appears only as a deliberate edge case (gone under --clean), once per school, in the
+        // `ext:` form the spec allows for extended vocabularies (notes §2.1).
+        if (edges && def.homeroom && input.aides.length > 0 && !aideEnrolled) {
+          aideEnrolled = true;
           enroll({
-            userId: aide,
+            userId: input.aides[0] as string,
             classId: cls.sourcedId,
-            role: "aide",
+            role: AIDE_ENROLLMENT_ROLE,
             primary: false,
             beginDate: null,
             endDate: null,
           });
+          edges.unknownRoles++;
         }
         if (edges && input.proctor && gi === grades.length - 1 && ci === 1 && sec === 0) {
           enroll({

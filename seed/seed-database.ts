@@ -1,7 +1,7 @@
 // seedDatabase(handle, options): generates a district and loads it in ONE transaction (a failed load leaves the
 // previous data untouched), honouring ifEmpty and reset; returns counts, edge cases and the fingerprint.
 import { eq, sql } from "drizzle-orm";
-import type { DbHandle } from "../server/db/client.js";
+import { type DbHandle, takeStamp } from "../server/db/client.js";
 import { dataTables, settings } from "../server/db/schema.js";
 import { CLOCK_KEY, DEFAULT_CHURN_RATE, writeClockState } from "./clock-state.js";
 import { fingerprintDatabase } from "./fingerprint.js";
@@ -12,7 +12,7 @@ import {
   parseGeneratorOptions,
   resolveCounts,
 } from "./generator-options.js";
-import { loadStream, loadTarget, type ProgressFn, type Tx, truncateSql } from "./load.js";
+import { clearDistrictStatements, loadStream, loadTarget, type ProgressFn, type Tx } from "./load.js";
 import type { DistrictCounts } from "./presets.js";
 import { type EdgeCaseCounts, emptyEdgeCounts, TABLE_NAMES, type TableName } from "./rows.js";
 
@@ -83,7 +83,9 @@ export async function seedDatabase(
   await handle.db.transaction(async (tx) => {
     if (await hasData(tx)) {
       if (input.reset) {
-        await tx.execute(sql.raw(truncateSql()));
+        for (const statement of clearDistrictStatements()) {
+          await tx.execute(sql.raw(statement));
+        }
         await tx.delete(settings).where(eq(settings.key, CLOCK_KEY));
       } else if (input.ifEmpty) {
         skipped = true;
@@ -97,6 +99,8 @@ export async function seedDatabase(
     }
     rows = await loadStream(loadTarget(handle, tx), generateDistrict(options, edges), progress);
     const plan = planDistrict(options);
+    // Seeded stamps reach up to the as-of instant: later writes must not be stamped below it (see take_stamp).
+    await takeStamp(tx, plan.asOf);
     await writeClockState(tx, {
       generator: options,
       simDate: plan.asOfDate,

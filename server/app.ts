@@ -1,7 +1,7 @@
-// createApp(deps): builds the Hono app — request ids, the token endpoint, JWKS, every OneRoster route, the
-// admin API, and the one error renderer. No I/O at import time; main.ts serves it, tests call it directly.
+// createApp(deps): builds the Hono app — request ids, input bounds, the database gate, the token endpoint, JWKS,
+// /health, every OneRoster route, the admin API, and the one error renderer. No I/O at import time; main.ts serves it.
 import { randomUUID } from "node:crypto";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ONEROSTER_BASE_PATH } from "../oneroster/index.js";
 import { registerAdminRoutes } from "./admin/routes.js";
@@ -11,14 +11,18 @@ import { registerTokenRoute, TOKEN_PATH } from "./auth/token-route.js";
 import { createPageCache } from "./cache/page-cache.js";
 import { registerClientAdminRoutes } from "./clients/admin-routes.js";
 import { createClientDirectory } from "./clients/directory.js";
+import { createDbHealth, type DbHealth } from "./db/health.js";
 import type { AppDeps } from "./deps.js";
 import { ApiError, renderError } from "./errors.js";
 import { registerFaultHook } from "./faults/engine.js";
 import { createFaultStore } from "./faults/store.js";
+import { URL_MAX_LENGTH } from "./http/limits.js";
+import { errorFields } from "./log.js";
 import { registerRequestLogAdminRoutes } from "./request-log/admin-routes.js";
 import { registerRequestLogHook } from "./request-log/hook.js";
 import { createRequestLog } from "./request-log/writer.js";
 import { originOf, type RouteDeps } from "./routes/context.js";
+import { HEALTH_PATH, registerHealthRoute } from "./routes/health.js";
 import { registerOneRosterRoutes } from "./routes/index.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -28,10 +32,36 @@ function hasNul(raw: string): boolean {
   return raw.includes("%00") || raw.includes("\u0000");
 }
 
+/** The request target as the client sent it (path and query), without scheme and host. */
+function requestTarget(c: Context<AppEnv>): string {
+  const url = c.req.url;
+  const afterScheme = url.indexOf("//");
+  const pathStart = url.indexOf("/", afterScheme + 2);
+  return pathStart < 0 ? "/" : url.slice(pathStart);
+}
+
+/** The 503 every request gets while the database is down (Retry-After) or its engine has failed. */
+export function databaseDownError(health: DbHealth): ApiError {
+  return health.state() === "failed"
+    ? new ApiError("unavailable", "the database engine has failed; the provider is stopping and must be restarted")
+    : new ApiError("unavailable", "the database is unavailable; retry after the time in Retry-After", {
+        "Retry-After": String(health.retryAfterSeconds),
+      });
+}
+
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const dbHealth =
+    deps.dbHealth ??
+    createDbHealth(deps.db, {
+      onFatal: (error) => {
+        deps.log.error("database engine failed", errorFields(error));
+        deps.onFatal?.(error);
+      },
+    });
   const routeDeps: RouteDeps = {
     ...deps,
+    dbHealth,
     quirkStore: createFaultStore(deps.db, deps.clock, [
       ...[...(deps.quirks ?? [])].map((name) => ({ name, params: {} })),
       ...(deps.faults ?? []),
@@ -52,13 +82,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const requestId = given && REQUEST_ID_RE.test(given) ? given : randomUUID();
     c.set("requestId", requestId);
     c.header("X-Request-Id", requestId);
+    const target = requestTarget(c);
+    if (target.length > URL_MAX_LENGTH) {
+      throw new ApiError(
+        "uri_too_long",
+        `the request target is ${target.length} characters; the limit is ${URL_MAX_LENGTH}. Shorten the filter (fewer OR terms, or several requests)`,
+      );
+    }
     // Postgres text cannot hold NUL, so such an id or value could never match anything: refuse it up front.
-    const url = new URL(c.req.url);
-    if (hasNul(url.pathname) || hasNul(url.search)) {
+    if (hasNul(target)) {
       throw new ApiError(
         "invalid_data",
         "the request contains a NUL character (%00), which no OneRoster value can hold",
       );
+    }
+    // During an outage every request answers 503 at once instead of queueing for a connection (see db/health.ts).
+    if (dbHealth.state() !== "ok" && new URL(c.req.url).pathname !== HEALTH_PATH) {
+      throw databaseDownError(dbHealth);
     }
     await next();
   });
@@ -71,8 +111,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       baseUrl: `${origin}${ONEROSTER_BASE_PATH}`,
       tokenUrl: `${origin}${TOKEN_PATH}`,
       jwksUrl: `${origin}/.well-known/jwks.json`,
+      healthUrl: `${origin}${HEALTH_PATH}`,
     });
   });
+  registerHealthRoute(app, routeDeps);
   registerTokenRoute(app, routeDeps);
   registerJwksRoute(app, deps.keys);
   registerFaultHook(app, testServerDeps);
@@ -101,13 +143,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       );
       return c.json(renderError(mapped, requestId), mapped.status);
     }
-    // Unexpected: one log line with the request id and the error; the client sees a generic payload only.
+    if (dbHealth.noteFailure(error) !== undefined) {
+      const down = databaseDownError(dbHealth);
+      deps.log.error("database unavailable", { requestId, state: dbHealth.state(), ...errorFields(error) });
+      for (const [name, value] of Object.entries(down.headers)) {
+        c.header(name, value);
+      }
+      return c.json(renderError(down, requestId), down.status);
+    }
+    // Unexpected: one log line with the request id and the error (never its SQL parameters); the client sees a
+    // generic payload only.
     deps.log.error("unhandled error", {
       requestId,
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      stack: error instanceof Error ? error.stack : undefined,
+      // The route pattern, not the path: a path can hold a student's sourcedId, which logs never carry.
+      route: c.req.routePath,
+      ...errorFields(error),
     });
     const generic = new ApiError("internal", `internal error; quote request id ${requestId} when reporting it`);
     return c.json(renderError(generic, requestId), 500);

@@ -1,5 +1,6 @@
 // The server's configuration: the only server file that reads process.env. Parsed once by zod at start.
 import { z } from "zod";
+import { databaseUrlProblem } from "./db/client.js";
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -15,6 +16,8 @@ const Env = z.object({
   ROSTERLAB_LOG: z.enum(["silent", "error", "info", "debug"]).default("info"),
   ROSTERLAB_REQUEST_LOG_DAYS: z.coerce.number().min(0.001).default(7),
   ROSTERLAB_REQUEST_LOG_MAX_ROWS: z.coerce.number().int().min(100).default(1_000_000),
+  ROSTERLAB_BOOLEANS: z.enum(["json", "string"]).default("json"),
+  ROSTERLAB_DB_CONNECT_TIMEOUT: z.coerce.number().int().min(1).max(300).default(3),
 });
 
 export interface ServerConfig {
@@ -41,6 +44,13 @@ export interface ServerConfig {
   requestLogDays: number;
   /** At most this many request log rows are kept. */
   requestLogMaxRows: number;
+  /**
+   * How boolean fields go on the wire (notes §2.1: v1p1 is ambiguous): JSON `true`/`false`, or the strings
+   * `"true"`/`"false"` that the CSV binding, v1p2 and some strict v1p1 client libraries expect.
+   */
+  booleans: "json" | "string";
+  /** Seconds to wait for a Postgres connection before a request answers 503 (a down database must not queue them). */
+  dbConnectTimeoutSeconds: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -54,6 +64,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: "info",
   requestLogDays: 7,
   requestLogMaxRows: 1_000_000,
+  booleans: "json",
+  dbConnectTimeoutSeconds: 3,
 };
 
 /** Reads the environment; returns the config or the list of problems, one per bad variable. */
@@ -63,6 +75,10 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): { config
     return { problems: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
   }
   const e = parsed.data;
+  const urlProblem = databaseUrlProblem(e.DATABASE_URL || undefined);
+  if (urlProblem) {
+    return { problems: [`DATABASE_URL: ${urlProblem}`] };
+  }
   return {
     problems: [],
     config: {
@@ -80,6 +96,8 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): { config
       logLevel: e.ROSTERLAB_LOG,
       requestLogDays: e.ROSTERLAB_REQUEST_LOG_DAYS,
       requestLogMaxRows: e.ROSTERLAB_REQUEST_LOG_MAX_ROWS,
+      booleans: e.ROSTERLAB_BOOLEANS,
+      dbConnectTimeoutSeconds: e.ROSTERLAB_DB_CONNECT_TIMEOUT,
     },
   };
 }

@@ -5,6 +5,7 @@ import type { TokenKeys } from "./auth/keys.js";
 import type { PageCache } from "./cache/page-cache.js";
 import type { ServerConfig } from "./config.js";
 import type { Db, Driver } from "./db/client.js";
+import type { DbHealth } from "./db/health.js";
 import type { FaultSpec } from "./faults/catalog.js";
 import type { QuirkName } from "./faults/presets.js";
 import type { Logger } from "./log.js";
@@ -44,4 +45,11 @@ export interface AppDeps {
   districtClock?: DistrictClockPort;
   /** Rendered GET pages, dropped on every data change (see cache/page-cache.ts); none when absent. */
   pageCache?: PageCache;
+  /**
+   * Called once when the database engine fails for good (PGlite's WASM traps, or it closes): main.ts logs it and
+   * exits non-zero so a supervisor restarts the process; until then every request answers 503, never 500.
+   */
+  onFatal?: (error: unknown) => void;
+  /** The database health tracker; createApp makes one when absent (tests may share theirs). */
+  dbHealth?: DbHealth;
 }

@@ -2,7 +2,7 @@
 // ApiError; app.ts's onError/notFound call renderError. Unknown exceptions become a generic 500.
 import { type CodeMinor, createStatusInfo, type StatusInfo } from "../oneroster/index.js";
 
-export type HttpStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 503;
 
 /** The closed list of error kinds and their HTTP status and codeMinor (notes §5.1). */
 export const ERROR_KINDS = {
@@ -17,6 +17,9 @@ export const ERROR_KINDS = {
   conflict: { status: 409, codeMinor: "invaliddata" },
   unsupported_media_type: { status: 415, codeMinor: "invaliddata" },
   payload_too_large: { status: 413, codeMinor: "invaliddata" },
+  uri_too_long: { status: 414, codeMinor: "invaliddata" },
+  headers_too_large: { status: 431, codeMinor: "invaliddata" },
+  request_timeout: { status: 408, codeMinor: "invaliddata" },
   busy: { status: 429, codeMinor: "server_busy" },
   internal: { status: 500, codeMinor: "internal_server_error" },
   unavailable: { status: 503, codeMinor: "server_busy" },

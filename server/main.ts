@@ -1,8 +1,7 @@
 // Starts the provider: open the database (PGlite or Postgres), migrate, load or create the signing key,
 // register the demo client, serve with @hono/node-server, and stop cleanly on SIGTERM/SIGINT.
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { createServer } from "node:net";
 import { ALL_SCOPES, ONEROSTER_BASE_PATH } from "../oneroster/index.js";
 import { createApp } from "./app.js";
 import { loadOrCreateKeys } from "./auth/keys.js";
@@ -11,15 +10,72 @@ import { signAccessToken } from "./auth/sign.js";
 import { TOKEN_PATH } from "./auth/token-route.js";
 import { openPageCache } from "./cache/page-cache.js";
 import type { ServerConfig } from "./config.js";
-import { type DbHandle, openDb } from "./db/client.js";
+import { type DbHandle, describeOpenFailure, openDb, redactUrl } from "./db/client.js";
 import { migrateDb } from "./db/migrate.js";
 import { type DistrictClockPort, systemClock } from "./deps.js";
 import type { FaultSpec } from "./faults/catalog.js";
 import type { QuirkName } from "./faults/presets.js";
-import { createLogger } from "./log.js";
+import { type NodeServer, serveApp } from "./http/node-server.js";
+import { createLogger, errorFields } from "./log.js";
 import { createRequestLog } from "./request-log/writer.js";
 
 export const DEMO_CLIENT_ID = "rosterlab-demo";
+
+/** A start-up failure the user can fix; `message` is one line that says what to do. The CLI prints only that. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StartupError";
+  }
+}
+
+/**
+ * Fails fast when host:port cannot be listened on, before a district is seeded into the database (which can take
+ * minutes): a probe listener is opened and closed. Port 0 (any free port) needs no check.
+ */
+export async function assertCanListen(host: string, port: number): Promise<void> {
+  if (port === 0) {
+    return;
+  }
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once("error", reject);
+      probe.listen(port, host, () => resolve());
+    });
+  } catch (error) {
+    throw new StartupError(listenProblem(error, host, port));
+  } finally {
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
+}
+
+/** One line for a failed listen: what happened and what to change. */
+export function listenProblem(error: unknown, host: string, port: number): string {
+  const code = (error as { code?: unknown }).code;
+  switch (code) {
+    case "EADDRINUSE":
+      return `port ${port} on ${host} is already in use: stop the other process, or choose another port with --port or PORT`;
+    case "EACCES":
+      return `permission denied to listen on port ${port}: use a port above 1023, or run with the right privileges`;
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+      return `cannot listen on ${host}: it is not an address of this machine; use 127.0.0.1 or 0.0.0.0 (--host or HOST)`;
+    default:
+      return `cannot listen on ${host}:${port}: ${(error as Error).message ?? String(error)}`;
+  }
+}
+
+/** Opens the configured database, turning a failure into one StartupError line that says what to do. */
+export async function openConfiguredDb(config: Pick<ServerConfig, "databaseUrl" | "dbConnectTimeoutSeconds">) {
+  try {
+    return await openDb(config.databaseUrl, { connectTimeoutSeconds: config.dbConnectTimeoutSeconds });
+  } catch (error) {
+    const url = config.databaseUrl;
+    const label = !url ? "PGlite (in memory)" : /^postgres(ql)?:/.test(url) ? redactUrl(url) : `PGlite at ${url}`;
+    throw new StartupError(describeOpenFailure(error, label));
+  }
+}
 
 export interface StartOptions {
   quirks?: ReadonlySet<QuirkName>;
@@ -27,6 +83,8 @@ export interface StartOptions {
   demoClientLeniency?: "strict" | "lenient";
   /** Fault presets with parameters on from start (`--quirk latency:ms=200`). */
   faults?: readonly FaultSpec[];
+  /** What to do when the database engine fails for good (default: log and exit 70 for a supervisor to restart). */
+  onFatal?: (error: unknown) => void;
   /** Runs after migration, before listening: the CLI seeds here (the server never imports seed/). */
   beforeListen?: (handle: DbHandle) => Promise<void>;
   districtClock?: (handle: DbHandle) => DistrictClockPort;
@@ -49,9 +107,12 @@ const randomSecret = () => randomBytes(24).toString("base64url");
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
-  const handle = await openDb(config.databaseUrl);
+  await assertCanListen(config.host, config.port);
+  const handle = await openConfiguredDb(config);
   try {
-    await migrateDb(handle);
+    await migrateDb(handle).catch((error: unknown) => {
+      throw new StartupError(describeOpenFailure(error, handle.label));
+    });
     await options.beforeListen?.(handle);
     const keys = await loadOrCreateKeys(handle.db);
     const clientId = config.clientId ?? DEMO_CLIENT_ID;
@@ -83,15 +144,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       ...(options.quirks ? { quirks: options.quirks } : {}),
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.districtClock ? { districtClock: options.districtClock(handle) } : {}),
+      onFatal:
+        options.onFatal ??
+        ((error) => {
+          // The embedded engine cannot recover, and serving 503s forever helps no one: stop loudly, non-zero.
+          log.error("stopping: the database engine failed; restart the provider (an in-memory district is lost)", {
+            ...errorFields(error),
+          });
+          process.exit(70);
+        }),
     });
-    const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
-      (resolve, reject) => {
-        const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) =>
-          resolve({ server: s, port: info.port }),
-        );
-        s.once("error", reject);
-      },
-    );
+    let server: NodeServer;
+    let port: number;
+    try {
+      ({ server, port } = await serveApp(app, config.port, config.host));
+    } catch (error) {
+      throw new StartupError(listenProblem(error, config.host, config.port));
+    }
     const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const origin = config.publicUrl ?? `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${port}`;
     return {

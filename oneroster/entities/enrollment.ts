@@ -1,7 +1,7 @@
 // Enrollment (enrollments / enrollment), notes §2.8.
 import { z } from "zod";
-import { baseShape, DateSchema, GuidRefSchema } from "../common.js";
-import { RoleSchema } from "../enums.js";
+import { baseShape, DateSchema, ExtensionTokenSchema, GuidRefSchema } from "../common.js";
+import { EnrollmentRoleSchema } from "../enums.js";
 import type { EntityDescriptor } from "../fields.js";
 import { baseFields } from "./base.js";
 
@@ -10,7 +10,7 @@ export const EnrollmentSchema = z.object({
   user: GuidRefSchema,
   class: GuidRefSchema,
   school: GuidRefSchema,
-  role: RoleSchema,
+  role: z.union([EnrollmentRoleSchema, ExtensionTokenSchema]),
   primary: z.boolean().optional(),
   beginDate: DateSchema.optional(),
   endDate: DateSchema.optional(),
@@ -28,7 +28,7 @@ export const enrollmentEntity: EntityDescriptor = {
     user: { kind: "ref", target: "user" },
     class: { kind: "ref", target: "class" },
     school: { kind: "ref", target: "org" },
-    role: { kind: "enum", values: RoleSchema.options },
+    role: { kind: "enum", values: EnrollmentRoleSchema.options },
     primary: { kind: "boolean" },
     beginDate: { kind: "date" },
     endDate: { kind: "date" },

@@ -1,6 +1,6 @@
 // LineItem (lineItems / lineItem), notes §2.11; written by gradebook PUT.
 import { z } from "zod";
-import { baseShape, DateSchema, DateTimeSchema, GuidRefInputSchema, GuidRefSchema } from "../common.js";
+import { baseShape, DateOrDateTimeSchema, DateTimeSchema, GuidRefInputSchema, GuidRefSchema } from "../common.js";
 import { StatusSchema } from "../enums.js";
 import type { EntityDescriptor } from "../fields.js";
 import { baseFields } from "./base.js";
@@ -19,9 +19,6 @@ export const LineItemSchema = z.object({
 });
 export type LineItem = z.infer<typeof LineItemSchema>;
 
-/** A date or a date-time: the CSV binding uses dates, REST uses date-times; accept both on input (notes §2.11). */
-const DateOrDateTime = z.union([DateTimeSchema, DateSchema]);
-
 /**
  * PUT body of a line item, lenient where real clients are (notes §7.1): sourcedId-only references,
  * no category and no gradingPeriod, dates or date-times.
@@ -33,8 +30,8 @@ export const LineItemInputSchema = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
   title: z.string().min(1),
   description: z.string().optional(),
-  assignDate: DateOrDateTime,
-  dueDate: DateOrDateTime,
+  assignDate: DateOrDateTimeSchema,
+  dueDate: DateOrDateTimeSchema,
   class: GuidRefInputSchema,
   category: GuidRefInputSchema.optional(),
   gradingPeriod: GuidRefInputSchema.optional(),

@@ -1,6 +1,6 @@
 // Result (results / result), notes §2.11; written by gradebook PUT.
 import { z } from "zod";
-import { baseShape, DateSchema, DateTimeSchema, GuidRefInputSchema, GuidRefSchema } from "../common.js";
+import { baseShape, DateOrDateTimeSchema, DateSchema, GuidRefInputSchema, GuidRefSchema } from "../common.js";
 import { ScoreStatusSchema, StatusSchema } from "../enums.js";
 import type { EntityDescriptor } from "../fields.js";
 import { baseFields } from "./base.js";
@@ -29,7 +29,7 @@ export const ResultInputSchema = z.object({
   student: GuidRefInputSchema,
   scoreStatus: ScoreStatusSchema,
   score: z.number(),
-  scoreDate: z.union([DateSchema, DateTimeSchema]),
+  scoreDate: DateOrDateTimeSchema,
   comment: z.string().optional(),
 });
 export type ResultInput = z.infer<typeof ResultInputSchema>;

@@ -1,11 +1,13 @@
 // The admin surface under /admin, behind its own bearer credential (never an OAuth token): quirk presets
 // and the district clock. Answers in JSON; errors use the same status payload as the data endpoints.
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.js";
-import { ApiError } from "../errors.js";
+import { ApiError, renderError } from "../errors.js";
 import { registerFaultAdminRoutes } from "../faults/admin-routes.js";
+import { BodyError, limitBody, parseJsonBody, readBodyText } from "../http/body.js";
+import { ADMIN_BODY_BYTES } from "../http/limits.js";
 import type { RouteDeps } from "../routes/context.js";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -33,11 +35,11 @@ function clockRefusal(error: unknown): ApiError | undefined {
   return undefined;
 }
 
-async function jsonBody(text: string): Promise<unknown> {
+async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError("invalid_data", "body is not valid JSON");
+    return parseJsonBody(await readBodyText(c));
+  } catch (e) {
+    throw new ApiError("invalid_data", e instanceof BodyError ? e.message : "body is not valid JSON");
   }
 }
 
@@ -60,6 +62,16 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
     }
     await next();
   });
+  app.use(
+    "/admin/*",
+    limitBody(ADMIN_BODY_BYTES, (c, error) => {
+      const refusal =
+        error.reason === "too_large"
+          ? new ApiError("payload_too_large", `admin request bodies are at most ${ADMIN_BODY_BYTES} bytes`)
+          : new ApiError("invalid_data", error.message);
+      return c.json(renderError(refusal, c.get("requestId")), refusal.status);
+    }),
+  );
 
   app.get("/admin/clock", async (c) => {
     if (!deps.districtClock) {
@@ -72,7 +84,7 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
     if (!deps.districtClock) {
       throw new ApiError("not_found", "no district clock in this server");
     }
-    const parsed = AdvanceBody.safeParse(await jsonBody(await c.req.text()));
+    const parsed = AdvanceBody.safeParse(await jsonBody(c));
     if (!parsed.success) {
       throw new ApiError(
         "invalid_data",

@@ -5,17 +5,28 @@ import type { Context, Hono } from "hono";
 import { ALL_SCOPES } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { findingCode, strictRefusal, type TokenDeviation } from "../clients/leniency.js";
+import type { DbHealth } from "../db/health.js";
 import { oauthClients } from "../db/schema.js";
 import type { AppDeps } from "../deps.js";
 import type { QuirkName } from "../faults/presets.js";
 import type { QuirkStore } from "../faults/store.js";
+import { BodyError, limitBody, parseJsonBody, readBodyText } from "../http/body.js";
+import { TOKEN_BODY_BYTES } from "../http/limits.js";
+import { errorFields } from "../log.js";
 import { verifySecret } from "./secrets.js";
 import { signAccessToken } from "./sign.js";
 
 export const TOKEN_PATH = "/oauth/token";
-/** Token requests are a few hundred bytes; anything far larger is not one. */
-const MAX_BODY_BYTES = 16 * 1024;
 const KNOWN_SCOPES: ReadonlySet<string> = new Set(ALL_SCOPES);
+/** What a client should send, quoted in the errors that are about the request's form. */
+const HOW_TO =
+  "send POST with Content-Type application/x-www-form-urlencoded, body grant_type=client_credentials, and the client credentials in HTTP Basic (RFC 6749 §4.4.2, §2.3.1)";
+/** Longest client_id, client_secret and scope accepted; ours are far shorter, and each is bounded before any lookup. */
+const PARAM_MAX_LENGTH = { client_id: 256, client_secret: 1024, scope: 4096, grant_type: 64 } as const;
+/** RFC 6749 Appendix A.1/A.2: client_id and client_secret are VSCHAR, printable ASCII (%x20-7E). */
+const VSCHARS = /^[\x20-\x7e]*$/;
+/** RFC 6749 Appendix A.4: scope tokens are NQCHAR without space, joined by single spaces. */
+const SCOPE_CHARS = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 type OAuthErrorCode =
   | "invalid_request"
@@ -24,14 +35,15 @@ type OAuthErrorCode =
   | "unauthorized_client"
   | "unsupported_grant_type"
   | "invalid_scope"
-  | "server_error";
+  | "server_error"
+  | "temporarily_unavailable";
 
 /** An RFC 6749 §5.2 error; thrown inside this module only and rendered by the route. */
 class OAuthError extends Error {
   constructor(
     readonly code: OAuthErrorCode,
     readonly description: string,
-    readonly status: 400 | 401 | 405 | 413 | 500 = 400,
+    readonly status: 400 | 401 | 405 | 413 | 500 | 503 = 400,
   ) {
     super(description);
   }
@@ -71,17 +83,21 @@ function paramsFromForm(text: string): Params {
 function paramsFromJson(text: string): Params {
   let body: unknown;
   try {
-    body = JSON.parse(text);
-  } catch {
-    throw new OAuthError("invalid_request", "request body is not valid JSON");
+    body = parseJsonBody(text);
+  } catch (e) {
+    const why = e instanceof BodyError ? e.message : "body is not valid JSON";
+    throw new OAuthError("invalid_request", `${why}; or ${HOW_TO}`);
   }
   if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new OAuthError("invalid_request", "request body must be a JSON object");
+    throw new OAuthError("invalid_request", `a JSON body must be an object of string parameters; or ${HOW_TO}`);
   }
   const params: Params = new Map();
   for (const [key, value] of Object.entries(body)) {
     if (typeof value !== "string") {
-      throw new OAuthError("invalid_request", `parameter ${key} must be a string`);
+      throw new OAuthError(
+        "invalid_request",
+        `parameter ${key} must be a string, as in {"grant_type":"client_credentials"}`,
+      );
     }
     params.set(key, value);
   }
@@ -89,23 +105,25 @@ function paramsFromJson(text: string): Params {
 }
 
 /**
- * The request's parameters. A JSON body, and parameters in the query string with an empty body, are deviations
- * (RFC 6749 §4.4.2): noted here, accepted or refused per client once the client is known.
+ * The request's parameters, from a body whose size the route's limit already capped while it streamed in. A JSON
+ * body, and parameters in the query string with an empty body, are deviations (RFC 6749 §4.4.2): noted here,
+ * accepted or refused per client once the client is known.
  */
 async function readParams(c: Context<AppEnv>, deviations: TokenDeviation[]): Promise<Params> {
-  const declared = Number(c.req.header("Content-Length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
-    throw new OAuthError("invalid_request", "request body too large", 413);
-  }
-  const text = await c.req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new OAuthError("invalid_request", "request body too large", 413);
+  let text: string;
+  try {
+    text = await readBodyText(c);
+  } catch (e) {
+    throw new OAuthError("invalid_request", `${(e as Error).message}; ${HOW_TO}`);
   }
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   const query = new URL(c.req.url).searchParams;
   if (text.trim() === "" && query.has("grant_type")) {
     deviations.push("params-in-query");
     return paramsFromForm(query.toString());
+  }
+  if (text.trim() === "") {
+    throw new OAuthError("invalid_request", `the request body is empty: ${HOW_TO}`);
   }
   if (type === "application/x-www-form-urlencoded" || (type === "" && !text.trim().startsWith("{"))) {
     return paramsFromForm(text);
@@ -116,8 +134,37 @@ async function readParams(c: Context<AppEnv>, deviations: TokenDeviation[]): Pro
   }
   throw new OAuthError(
     "invalid_request",
-    `unsupported Content-Type ${type}: use application/x-www-form-urlencoded (RFC 6749 §4.4.2) or application/json`,
+    `unsupported Content-Type ${type}: ${HOW_TO} (application/json is also read)`,
   );
+}
+
+/** Bounds and character set of the parameters we look up or echo, so none reaches the database malformed. */
+function checkParams(params: Params): void {
+  for (const [name, max] of Object.entries(PARAM_MAX_LENGTH)) {
+    const value = params.get(name);
+    if (value !== undefined && value.length > max) {
+      throw new OAuthError(
+        "invalid_request",
+        `${name} is longer than ${max} characters; send the value you were issued`,
+      );
+    }
+  }
+  for (const name of ["client_id", "client_secret", "grant_type"] as const) {
+    const value = params.get(name);
+    if (value !== undefined && !VSCHARS.test(value)) {
+      throw new OAuthError(
+        "invalid_request",
+        `${name} may hold printable ASCII characters only (RFC 6749 Appendix A); remove control or non-ASCII characters`,
+      );
+    }
+  }
+  const scope = params.get("scope");
+  if (scope !== undefined && !SCOPE_CHARS.test(scope)) {
+    throw new OAuthError(
+      "invalid_request",
+      "scope may hold printable ASCII without quotes or backslashes, tokens separated by spaces (RFC 6749 §3.3)",
+    );
+  }
 }
 
 /** `application/x-www-form-urlencoded` decoding of one credential (RFC 6749 §2.3.1: '+' is a space). */
@@ -125,7 +172,10 @@ function formDecode(value: string, what: string): string {
   try {
     return decodeURIComponent(value.replace(/\+/g, " "));
   } catch {
-    throw new OAuthError("invalid_request", `malformed Basic credentials: ${what} is not valid URL encoding`);
+    throw new OAuthError(
+      "invalid_request",
+      `malformed Basic credentials: ${what} is not valid URL encoding; percent-encode the id and secret before base64 (RFC 6749 §2.3.1)`,
+    );
   }
 }
 
@@ -150,12 +200,18 @@ function basicCredentials(header: string, deviations: TokenDeviation[]): ClientC
     match = ["", decodeURIComponent(encoded[1])] as unknown as RegExpExecArray;
   }
   if (!match?.[1]) {
-    throw new OAuthError("invalid_request", "malformed Authorization header: expected Basic <base64(id:secret)>");
+    throw new OAuthError(
+      "invalid_request",
+      "malformed Authorization header: send Basic followed by base64 of client_id:client_secret",
+    );
   }
   const decoded = Buffer.from(match[1], "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   if (colon < 0) {
-    throw new OAuthError("invalid_request", "malformed Basic credentials: no ':' between client id and secret");
+    throw new OAuthError(
+      "invalid_request",
+      "malformed Basic credentials: base64-encode client_id, a colon, then client_secret",
+    );
   }
   const raw = { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) };
   let formDecoded: ClientCredentials | undefined;
@@ -179,26 +235,40 @@ function clientCredentials(c: Context<AppEnv>, params: Params, deviations: Token
   const bodySecret = params.get("client_secret");
   if (authorization !== undefined && authorization.trim() !== "") {
     if (!/^Basic\b/i.test(authorization.trim())) {
-      throw new OAuthError("invalid_client", "unsupported client authentication scheme: use Basic", 401);
+      throw new OAuthError(
+        "invalid_client",
+        "unsupported client authentication scheme: use HTTP Basic with client_id:client_secret, or send them in the body",
+        401,
+      );
     }
     const basic = basicCredentials(authorization.trim(), deviations);
     if (bodySecret !== undefined) {
-      throw new OAuthError("invalid_request", "client credentials sent both in the Authorization header and the body");
+      throw new OAuthError(
+        "invalid_request",
+        "client credentials sent both in the Authorization header and the body: send them in one place only (RFC 6749 §2.3)",
+      );
     }
     if (bodyId !== undefined && bodyId !== basic.clientId) {
-      throw new OAuthError("invalid_request", "client_id in the body differs from the Authorization header");
+      throw new OAuthError(
+        "invalid_request",
+        "client_id in the body differs from the Authorization header: drop it from the body or make them agree",
+      );
     }
     return basic;
   }
   if (bodyId === undefined || bodyId === "") {
     throw new OAuthError(
       "invalid_client",
-      "client authentication required: HTTP Basic or client_id/client_secret",
+      "client authentication required: send HTTP Basic client_id:client_secret, or client_id and client_secret in the body",
       401,
     );
   }
   if (bodySecret === undefined) {
-    throw new OAuthError("invalid_client", "client_secret is missing", 401);
+    throw new OAuthError(
+      "invalid_client",
+      "client_secret is missing: send it beside client_id, or use HTTP Basic",
+      401,
+    );
   }
   return { clientId: bodyId, clientSecret: bodySecret };
 }
@@ -219,18 +289,27 @@ function grantedScopes(
     }
     const all = ALL_SCOPES.filter((s) => allowedSet.has(s));
     if (all.length === 0) {
-      throw new OAuthError("invalid_scope", "this client is not allowed any scope");
+      throw new OAuthError(
+        "invalid_scope",
+        "this client is not allowed any scope; ask the provider's operator to grant some",
+      );
     }
     return all;
   }
   const tokens = [...new Set(requested.split(" ").filter((s) => s !== ""))];
   const unknown = tokens.filter((s) => !KNOWN_SCOPES.has(s));
   if (unknown.length > 0) {
-    throw new OAuthError("invalid_scope", `unknown scope: ${unknown.join(" ")}`);
+    throw new OAuthError(
+      "invalid_scope",
+      `unknown scope: ${unknown.join(" ")}; request v1p1 scopes such as ${ALL_SCOPES[0]}, or leave scope out for all you may have`,
+    );
   }
   const denied = tokens.filter((s) => !allowedSet.has(s));
   if (denied.length > 0) {
-    throw new OAuthError("invalid_scope", `scope not allowed for this client: ${denied.join(" ")}`);
+    throw new OAuthError(
+      "invalid_scope",
+      `scope not allowed for this client: ${denied.join(" ")}; request only ${allowed.join(" ") || "none"}`,
+    );
   }
   return tokens;
 }
@@ -277,9 +356,10 @@ async function authenticateClient(
 async function issueToken(c: Context<AppEnv>, deps: AppDeps, quirks: ReadonlySet<QuirkName>): Promise<Response> {
   const deviations: TokenDeviation[] = [];
   const params = await readParams(c, deviations);
+  checkParams(params);
   const grantType = params.get("grant_type");
   if (grantType === undefined || grantType === "") {
-    throw new OAuthError("invalid_request", "grant_type is missing");
+    throw new OAuthError("invalid_request", "grant_type is missing: add grant_type=client_credentials");
   }
   if (grantType !== "client_credentials" && quirks.has("token-error-codes")) {
     throw new OAuthError("invalid_grant", `grant_type ${grantType} failed`);
@@ -288,10 +368,20 @@ async function issueToken(c: Context<AppEnv>, deps: AppDeps, quirks: ReadonlySet
     throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} is not supported: use client_credentials`);
   }
   const creds = clientCredentials(c, params, deviations);
+  checkParams(
+    new Map([
+      ["client_id", creds.clientId],
+      ["client_secret", creds.clientSecret],
+    ]),
+  );
   const client = await authenticateClient(deps, creds, deviations);
   if (!client) {
     deps.log.info("token refused", { reason: "invalid_client" });
-    throw new OAuthError("invalid_client", "client authentication failed", 401);
+    throw new OAuthError(
+      "invalid_client",
+      "client authentication failed: check client_id and client_secret against the credentials you were issued",
+      401,
+    );
   }
   // The request log attributes this request to the client, with the deviations a lenient client got away with.
   c.set("clientId", client.clientId);
@@ -314,7 +404,25 @@ async function issueToken(c: Context<AppEnv>, deps: AppDeps, quirks: ReadonlySet
 }
 
 /** Mounts POST /oauth/token (and a 405 for other methods on that path). */
-export function registerTokenRoute(app: Hono<AppEnv>, deps: AppDeps & { quirkStore?: QuirkStore }): void {
+export function registerTokenRoute(
+  app: Hono<AppEnv>,
+  deps: AppDeps & { quirkStore?: QuirkStore; dbHealth: DbHealth },
+): void {
+  app.use(
+    TOKEN_PATH,
+    limitBody(TOKEN_BODY_BYTES, (c, error) =>
+      renderOAuthError(
+        c,
+        error.reason === "too_large"
+          ? new OAuthError(
+              "invalid_request",
+              `request body is larger than ${TOKEN_BODY_BYTES} bytes; a token request is grant_type, scope and credentials only`,
+              413,
+            )
+          : new OAuthError("invalid_request", `${error.message}; ${HOW_TO}`),
+      ),
+    ),
+  );
   app.post(TOKEN_PATH, async (c) => {
     const quirks = (await deps.quirkStore?.active()) ?? new Set<QuirkName>();
     try {
@@ -323,11 +431,26 @@ export function registerTokenRoute(app: Hono<AppEnv>, deps: AppDeps & { quirkSto
       if (err instanceof OAuthError) {
         return renderOAuthError(c, err, quirks);
       }
-      deps.log.error("token endpoint failed", { error: err instanceof Error ? err.message : String(err) });
-      return renderOAuthError(c, new OAuthError("server_error", "the token could not be issued", 500));
+      if (deps.dbHealth.noteFailure(err) !== undefined) {
+        // RFC 6749 names temporarily_unavailable for the authorization endpoint (§4.1.2.1); it says the same here.
+        c.header("Retry-After", String(deps.dbHealth.retryAfterSeconds));
+        return renderOAuthError(
+          c,
+          new OAuthError(
+            "temporarily_unavailable",
+            "the provider's database is unavailable; retry after Retry-After seconds",
+            503,
+          ),
+        );
+      }
+      deps.log.error("token endpoint failed", errorFields(err));
+      return renderOAuthError(
+        c,
+        new OAuthError("server_error", "the token could not be issued; try again, and report it if it persists", 500),
+      );
     }
   });
   app.on(["GET", "PUT", "PATCH", "DELETE", "OPTIONS"], TOKEN_PATH, (c) =>
-    renderOAuthError(c, new OAuthError("invalid_request", "the token endpoint accepts POST only", 405)),
+    renderOAuthError(c, new OAuthError("invalid_request", `the token endpoint accepts POST only: ${HOW_TO}`, 405)),
   );
 }

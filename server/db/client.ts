@@ -1,8 +1,11 @@
 // openDb(url): the only file that names a database driver or knows its internals. postgres:// URLs use postgres.js;
 // anything else (nothing, `memory:`, or a directory path) opens an embedded PGlite. Both give the same drizzle API,
 // plus what drizzle does not model: raw statements, LISTEN, COPY FROM STDIN inside a transaction, PGlite clones.
+
 import { AsyncLocalStorage } from "node:async_hooks";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { PGlite, type Transaction as PgliteTransaction } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -45,6 +48,32 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+/** A transaction of either driver (the callback argument of db.transaction). */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/**
+ * The dateLastModified of a write: `provider.take_stamp` (migration 0005) with the writer's wall-clock reading.
+ * Call it as the transaction's last step, after every row lock it needs: from then until commit it holds the write
+ * clock, so stamps follow commit order and a delta reader never sees a later commit with an older stamp (notes §8).
+ */
+export async function takeStamp(tx: Tx | Db, proposed: Date): Promise<Date> {
+  const result: unknown = await tx.execute(
+    sql`select provider.take_stamp(${proposed.toISOString()}::timestamptz) as stamp`,
+  );
+  // postgres.js answers a row list, PGlite an object with `rows`.
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { stamp: unknown }[];
+  const stamp = rows[0]?.stamp;
+  return stamp instanceof Date ? stamp : new Date(String(stamp));
+}
+
+/**
+ * takeStamp as an SQL expression, for the one UPDATE that ends a single-row write: the stamp is taken in the same
+ * statement that sets it, which saves a round trip while the write clock is held.
+ */
+export function stampExpression(proposed: Date) {
+  return sql<Date>`provider.take_stamp(${proposed.toISOString()}::timestamptz)`;
+}
+
 export function isPostgresUrl(url: string | undefined): boolean {
   return !!url && /^postgres(ql)?:\/\//.test(url);
 }
@@ -65,8 +94,161 @@ export function redactUrl(url: string): string {
 export interface OpenDbOptions {
   /** Max pool connections for postgres.js. */
   max?: number;
-  /** Seconds to wait for a Postgres connection before failing (postgres.js default: 30). */
+  /** Seconds postgres.js waits for a connection before the query fails (and the request answers 503). */
   connectTimeoutSeconds?: number;
+}
+
+/**
+ * What a database failure means for the service: `unavailable` (the server is down or unreachable; retry later),
+ * `fatal` (the embedded engine has crashed or closed; nothing will work until a restart), or undefined (a query
+ * error like any other). Reads the error and its causes, since drizzle wraps driver errors.
+ */
+export function classifyDbFailure(error: unknown): "unavailable" | "fatal" | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if (WasmRuntimeError && e instanceof WasmRuntimeError) {
+      return "fatal";
+    }
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof message === "string" && /^PGlite is closed/.test(message)) {
+      return "fatal";
+    }
+    if (typeof code === "string" && UNAVAILABLE_CODES.test(code)) {
+      return "unavailable";
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** PGlite's engine is WebAssembly: a trap (out-of-bounds access, abort) leaves it unusable. */
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly?: { RuntimeError?: new () => Error } }).WebAssembly
+  ?.RuntimeError;
+
+/** True for a transaction Postgres aborted to break a deadlock (40P01) or a serialization conflict (40001). */
+export function isRetryableConflict(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "40P01" || code === "40001") {
+      return true;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Socket errors, postgres.js connection errors, and SQLSTATEs of a server that is shutting down, starting, full,
+ * or gone: 57P01-57P03, 53300, class 08, 3D000 (database dropped).
+ */
+const UNAVAILABLE_CODES =
+  /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|57P0[123]|53300|08[0-9A-Z]{3}|3D000)$/;
+
+/** A database that cannot be opened for a reason we found ourselves; the message already says what to do. */
+export class DatabaseOpenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DatabaseOpenError";
+  }
+}
+
+/**
+ * PGlite's own failures on a bad directory read "Program terminated with exit(1)": check it first. The directory
+ * must be creatable, readable and writable, and either empty (a new database) or one PGlite made (PG_VERSION).
+ */
+function checkPgliteDir(dir: string): void {
+  const where = `PGlite directory ${dir}`;
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new DatabaseOpenError(`${where} is a file, not a directory: give a directory path in DATABASE_URL`);
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new DatabaseOpenError(
+      code === "EACCES" || code === "EPERM"
+        ? `${where} cannot be read or written (permission denied): fix its permissions or choose another`
+        : `${where} cannot be created (${String(code ?? error)}): choose a path whose parent is a writable directory`,
+    );
+  }
+  const entries = readdirSync(dir);
+  if (entries.length > 0 && !entries.includes("PG_VERSION")) {
+    throw new DatabaseOpenError(
+      `${where} is not empty and holds no PGlite database: give an empty or new directory, or one PGlite created`,
+    );
+  }
+}
+
+/** One line describing why a database could not be opened, with what to do about it, for the CLI. */
+export function describeOpenFailure(error: unknown, label: string): string {
+  if (error instanceof DatabaseOpenError) {
+    return error.message;
+  }
+  // drizzle wraps the driver's error (its message carries the failed SQL): read the innermost coded one.
+  let inner: unknown = error;
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code !== undefined) {
+      inner = e;
+      break;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  const { code, message } = (inner ?? {}) as { code?: unknown; message?: unknown };
+  const text = typeof message === "string" ? message.split("\n")[0] : String(inner);
+  switch (code) {
+    case "ECONNREFUSED":
+      return `cannot connect to ${label}: nothing listens there. Start PostgreSQL or fix the host and port in DATABASE_URL`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `cannot connect to ${label}: the host name does not resolve. Fix the host in DATABASE_URL`;
+    case "CONNECT_TIMEOUT":
+    case "ETIMEDOUT":
+      return `cannot connect to ${label}: no answer in time. Check that the server is up and reachable`;
+    case "3D000":
+      return `${label}: ${text}. Create it (createdb) or point DATABASE_URL at an existing database`;
+    case "28P01":
+    case "28000":
+      return `${label}: ${text}. Fix the user or password in DATABASE_URL`;
+    case "EACCES":
+    case "EPERM":
+      return `cannot open ${label}: permission denied. Make the directory readable and writable, or choose another`;
+    case "ENOTDIR":
+    case "EEXIST":
+      return `cannot open ${label}: the path is not a directory. Give a directory for PGlite's data`;
+    default:
+      return `cannot open ${label}: ${text}`;
+  }
+}
+
+/** Schemes DATABASE_URL may use; anything else with a scheme is refused rather than read as a directory path. */
+const PGLITE_SCHEMES = /^(file|pglite|memory):/i;
+
+/**
+ * Why a DATABASE_URL cannot be used, or undefined: a postgres:// URL must parse; `mysql://…` and other schemes are
+ * refused (they were once taken for a PGlite directory path); anything without a scheme is a directory.
+ */
+export function databaseUrlProblem(url: string | undefined): string | undefined {
+  if (!url) {
+    return undefined;
+  }
+  if (isPostgresUrl(url)) {
+    try {
+      const u = new URL(url);
+      if (u.hostname === "" && !u.searchParams.has("host")) {
+        return "the postgres:// URL names no host; use postgres://user@host:5432/database";
+      }
+      decodeURIComponent(u.username);
+      decodeURIComponent(u.password);
+    } catch {
+      return "is not a valid postgres:// URL; use postgres://user:password@host:5432/database (percent-encode special characters in the password)";
+    }
+    return undefined;
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
+  if (scheme && !PGLITE_SCHEMES.test(`${scheme}:`)) {
+    return `scheme ${scheme}:// is not supported; use postgres://… for PostgreSQL, or a directory path for the embedded PGlite`;
+  }
+  return undefined;
 }
 
 /** Opens a database: postgres.js for postgres:// URLs, PGlite in memory when url is empty or `memory:`, else PGlite on disk. */
@@ -75,6 +257,9 @@ export async function openDb(url?: string, options: OpenDbOptions = {}): Promise
     return openPostgres(url, options);
   }
   const dataDir = !url || url === "memory:" || url === "memory://" ? undefined : url.replace(/^(file|pglite):\/\//, "");
+  if (dataDir) {
+    checkPgliteDir(dataDir);
+  }
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
   return wrapPglite(client, dataDir ? `PGlite at ${dataDir}` : "PGlite (in memory)");

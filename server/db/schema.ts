@@ -6,6 +6,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   customType,
   date,
   doublePrecision,
@@ -260,6 +261,21 @@ export const settings = provider.table("settings", {
   value: jsonb().notNull(),
   updatedAt: timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
+
+/**
+ * The write clock: one row holding the newest dateLastModified any writer has taken. Every data write takes its
+ * stamp from `provider.take_stamp(now)` (migration 0005) as its last step before commit, which locks this row until
+ * the commit: stamps are therefore handed out in commit order, never decrease, and never run ahead of the wall clock
+ * (except to stay at the newest stamp already in the data). See docs in README "Delta reads".
+ */
+export const writeClock = provider.table(
+  "write_clock",
+  {
+    id: boolean().primaryKey().default(true),
+    lastStamp: timestamp({ precision: 3, withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [check("write_clock_one_row", sql`${t.id}`)],
+);
 
 /**
  * One row per token or data request: what a consumer did, without tokens, secrets or record contents (the query

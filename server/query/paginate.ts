@@ -1,5 +1,5 @@
 // Paging headers (notes §4): X-Total-Count after filtering, and a Link header with first/prev/next/last
-// that keeps every other query parameter so a client can follow it blindly.
+// that keeps every other query parameter so a client can follow it blindly, within a size every client can read.
 
 /** Percent-encodes like encodeURIComponent (spaces as %20, never `+`), so any server reads it back the same. */
 function encodeQuery(params: [string, string][]): string {
@@ -17,6 +17,12 @@ export interface LinkInput {
   total: number;
   /** Parameter names to leave out of links (the `link-drops-filter` quirk). */
   drop?: readonly string[];
+  /**
+   * Largest header, in bytes. Links are left out, least useful first (last, first, prev; next last of all), until
+   * the header fits: Node's and undici's clients refuse a response whose headers pass 16 KiB, and X-Total-Count with
+   * offset paging still works without links (notes §4: Link is recommended, not required).
+   */
+  maxBytes?: number;
 }
 
 /** `<url>; rel="next", <url>; rel="last", …` or undefined when there is nothing to link. */
@@ -35,5 +41,15 @@ export function linkHeader(input: LinkInput): string | undefined {
   }
   links.push(`${at(0)}; rel="first"`);
   links.push(`${at(lastOffset)}; rel="last"`);
-  return links.join(", ");
+  const max = input.maxBytes ?? Number.POSITIVE_INFINITY;
+  for (const rel of ["last", "first", "prev", "next"]) {
+    if (Buffer.byteLength(links.join(", ")) <= max) {
+      break;
+    }
+    const i = links.findIndex((l) => l.endsWith(`rel="${rel}"`));
+    if (i >= 0) {
+      links.splice(i, 1);
+    }
+  }
+  return links.length > 0 ? links.join(", ") : undefined;
 }

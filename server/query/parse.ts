@@ -1,6 +1,7 @@
 // Validated query parameters → QuerySpec (notes §3, §3.4). Pure: no SQL, no hono. Unknown filter fields and
 // malformed filters throw ApiError; unknown sort/selection fields become warnings, as v1p1 asks.
 import {
+  calendarProblem,
   DATE_RE,
   type EntityDescriptor,
   type FieldKind,
@@ -169,7 +170,7 @@ function resolvePredicate(
       }
       const instant = parseInstant(value);
       if (!instant) {
-        bad(`'${value}' is not a date (YYYY-MM-DD)`);
+        bad(`'${value}' is not a date (YYYY-MM-DD): ${calendarProblem(value) ?? "not a calendar date"}`);
       }
       return { ...base, typed: DATE_RE.test(value) ? value : (instant as Date).toISOString().slice(0, 10) };
     }
@@ -179,7 +180,9 @@ function resolvePredicate(
       }
       const instant = parseInstant(value);
       if (!instant) {
-        bad(`'${value}' is not an ISO 8601 date or date-time with a zone, e.g. 2026-01-31T00:00:00Z`);
+        bad(
+          `'${value}' is not an ISO 8601 date or date-time with a zone, e.g. 2026-01-31T00:00:00Z: ${calendarProblem(value) ?? "not a calendar date"}`,
+        );
       }
       return { ...base, typed: instant as Date };
     }

@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { EntityName, Subset } from "../../oneroster/index.js";
-import type { Db } from "../db/client.js";
+import { type Db, stampExpression } from "../db/client.js";
 import { deleteGradebookObject, type GradebookKind } from "./gradebook.js";
 import { subsetToSql } from "./records.js";
 import { ENTITY_TABLES } from "./tables.js";
@@ -60,7 +60,13 @@ export async function churnNear(db: Db, input: ChurnInput): Promise<ChurnResult>
     const [row] = (await db.select().from(table).where(eq(t.id, source)).limit(1)) as Record<string, unknown>[];
     if (row) {
       const id = `${source}~churn-${input.tag}`;
-      const copy: Record<string, unknown> = { ...row, sourcedId: id, status: "active", dateLastModified: input.now };
+      // Stamped through the write clock like every other write, so delta readers see the churn in commit order.
+      const copy: Record<string, unknown> = {
+        ...row,
+        sourcedId: id,
+        status: "active",
+        dateLastModified: stampExpression(input.now),
+      };
       if (t.deleted) {
         copy.deleted = false;
       }
@@ -72,13 +78,13 @@ export async function churnNear(db: Db, input: ChurnInput): Promise<ChurnResult>
   }
   if (input.delete && target !== undefined && atPosition?.status !== "tobedeleted") {
     if (GRADEBOOK.has(input.entity)) {
-      if (await deleteGradebookObject(db, input.entity as GradebookKind, target, input.now, false)) {
+      if (await deleteGradebookObject(db, input.entity as GradebookKind, target, () => input.now, false)) {
         result.deleted = target;
       }
     } else {
       await db
         .update(t.table)
-        .set({ status: "tobedeleted", dateLastModified: input.now } as never)
+        .set({ status: "tobedeleted", dateLastModified: stampExpression(input.now) } as never)
         .where(eq(t.id, target));
       result.deleted = target;
     }

@@ -182,10 +182,11 @@ export const RELATIONS: Record<string, (p: Params) => Relation> = {
       sql`${t.results.lineItemId} in ${lineItemsOfClass(must(p, "classId"))}`,
     ],
   }),
+  // v1p1 categories belong to no class: every live category is one a teacher can use in any class, so a class
+  // without line items yet lists them all (not []), and so does one whose line items use only some. Deleted ones
+  // stay out unless the request is a delta read (query/to-sql.ts), as on /categories.
   getCategoriesForClass: (p) => ({
     parents: [klass(must(p, "classId"))],
-    scope: [
-      sql`${t.categories.sourcedId} in (select li.category_id from ${t.lineItems} li where li.class_id = ${must(p, "classId")} and li.deleted = false)`,
-    ],
+    scope: [],
   }),
 };

@@ -4,11 +4,13 @@ import { type Endpoint, ONEROSTER_BASE_PATH, SCOPES } from "../../oneroster/inde
 import type { AppEnv } from "../app-env.js";
 import { type AuthContext, requireScope, verifyBearer } from "../auth/require-token.js";
 import type { PageCache } from "../cache/page-cache.js";
+import type { DbHealth } from "../db/health.js";
 import type { AppDeps } from "../deps.js";
 import type { QuirkName } from "../faults/presets.js";
 import type { QuirkStore } from "../faults/store.js";
 
 export interface RouteDeps extends AppDeps {
+  dbHealth: DbHealth;
   quirkStore: QuirkStore;
   pageCache: PageCache;
   /** Verified bearer tokens by Authorization header, so a token's signature is checked once, not per request. */

@@ -2,22 +2,28 @@
 // call one repo verb, answer 201 on create, 200 on replace, 204 on delete.
 import type { Context } from "hono";
 import type { z } from "zod";
-import { CategoryInputSchema, type Endpoint, LineItemInputSchema, ResultInputSchema } from "../../oneroster/index.js";
+import {
+  CategoryInputSchema,
+  createStatusInfo,
+  type Endpoint,
+  LineItemInputSchema,
+  ResultInputSchema,
+} from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { ApiError } from "../errors.js";
+import { BodyError, parseJsonBody, readBodyText } from "../http/body.js";
+import { SOURCED_ID_MAX_LENGTH } from "../http/limits.js";
 import { presentRecord } from "../present/record.js";
 import {
   deleteGradebookObject,
   type GradebookKind,
+  restoreStamp,
   upsertCategory,
   upsertLineItem,
   upsertResult,
 } from "../repo/gradebook.js";
 import { getRecord } from "../repo/records.js";
 import { authorize, baseUrlOf, type RouteDeps } from "./context.js";
-
-/** Largest PUT body accepted; a gradebook object is a few hundred bytes. */
-export const MAX_BODY_BYTES = 1_000_000;
 
 /** Names the first problems of a zod failure as `field: message` (the 400 must name the bad field). */
 function describeIssues(envelope: string, error: z.ZodError): string {
@@ -27,43 +33,29 @@ function describeIssues(envelope: string, error: z.ZodError): string {
     .join("; ");
 }
 
-/** True when any string (key or value) in a parsed JSON value holds a NUL character. */
-function containsNul(value: unknown): boolean {
-  if (typeof value === "string") {
-    return value.includes("\u0000");
+/** The body, already capped in size while it streamed (see limitBody in routes/index.ts), parsed with bounds. */
+async function readBody(c: Context<AppEnv>): Promise<unknown> {
+  try {
+    return parseJsonBody(await readBodyText(c));
+  } catch (e) {
+    if (e instanceof BodyError) {
+      throw new ApiError(
+        "invalid_data",
+        e.reason === "empty" ? "body is empty; send the object in its envelope as JSON" : e.message,
+      );
+    }
+    throw e;
   }
-  if (Array.isArray(value)) {
-    return value.some(containsNul);
-  }
-  if (value && typeof value === "object") {
-    return Object.entries(value).some(([k, v]) => k.includes("\u0000") || containsNul(v));
-  }
-  return false;
 }
 
-async function readBody(c: Context<AppEnv>): Promise<unknown> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
-    throw new ApiError("payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
+/** A sourcedId in a path or a reference must fit a key (notes §2.1 leaves its length open; this is ours). */
+export function checkSourcedId(what: string, id: string): void {
+  if (id.length > SOURCED_ID_MAX_LENGTH) {
+    throw new ApiError(
+      "invalid_data",
+      `${what} is ${id.length} characters long; sourcedIds here are at most ${SOURCED_ID_MAX_LENGTH}`,
+    );
   }
-  const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) {
-    throw new ApiError("payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
-  if (text.trim() === "") {
-    throw new ApiError("invalid_data", "body is empty; send the object in its envelope as JSON");
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ApiError("invalid_data", "body is not valid JSON");
-  }
-  // Postgres text cannot hold NUL; a \u0000 escape would otherwise fail deep in the write.
-  if (containsNul(parsed)) {
-    throw new ApiError("invalid_data", "body contains a NUL character (\\u0000), which no OneRoster value can hold");
-  }
-  return parsed;
 }
 
 /** Validates the object inside the envelope; the 400 names the bad field (notes §7.1). */
@@ -85,15 +77,25 @@ function validate<T extends z.ZodType<{ sourcedId?: string | undefined }>>(
 }
 
 /** Validates and stores one object under `id`; `created` is true when it was new. */
-function store(deps: RouteDeps, kind: GradebookKind, key: string, id: string, value: unknown, now: Date) {
+function store(deps: RouteDeps, kind: GradebookKind, key: string, id: string, value: unknown, now: () => Date) {
   switch (kind) {
     case "category":
       return upsertCategory(deps.db, id, validate(CategoryInputSchema, key, value, id), now);
     case "lineItem":
-      return upsertLineItem(deps.db, id, validate(LineItemInputSchema, key, value, id), now);
+      return upsertLineItem(deps.db, id, checkRefs(key, validate(LineItemInputSchema, key, value, id)), now);
     case "result":
-      return upsertResult(deps.db, id, validate(ResultInputSchema, key, value, id), now);
+      return upsertResult(deps.db, id, checkRefs(key, validate(ResultInputSchema, key, value, id)), now);
   }
+}
+
+/** Every reference of a validated body fits a key, named by its field (`lineItem.class.sourcedId`). */
+function checkRefs<T extends object>(envelope: string, input: T): T {
+  for (const [field, value] of Object.entries(input)) {
+    if (value && typeof value === "object" && typeof (value as { sourcedId?: unknown }).sourcedId === "string") {
+      checkSourcedId(`${envelope}.${field}.sourcedId`, (value as { sourcedId: string }).sourcedId);
+    }
+  }
+  return input;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
@@ -115,10 +117,11 @@ export function putHandler(deps: RouteDeps, endpoint: Endpoint) {
     }
     let value = (body as Record<string, unknown>)[key];
     const base = baseUrlOf(c, deps);
+    const present = (row: Record<string, unknown>) => presentRecord(kind, row, base, undefined, deps.config.booleans);
     // Quirk presets (server/faults/presets.ts) that break PUT on purpose; none is on by default.
     const existing = quirks.size > 0 ? await getRecord(deps.db, kind, id, undefined, false) : undefined;
     if (existing && quirks.has("put-merge") && isObject(value)) {
-      const { dateLastModified: _stamp, ...stored } = presentRecord(kind, existing, base);
+      const { dateLastModified: _stamp, ...stored } = present(existing);
       value = { ...stored, ...value };
     }
     const bodyId = isObject(value) && typeof value.sourcedId === "string" ? value.sourcedId : undefined;
@@ -137,21 +140,23 @@ export function putHandler(deps: RouteDeps, endpoint: Endpoint) {
     }
     if (existing && quirks.has("put-update-noop")) {
       validate(INPUT_SCHEMAS[kind], key, value, id);
-      return c.json({ [key]: presentRecord(kind, existing, base) }, 200);
+      return c.json({ [key]: present(existing) }, 200);
     }
-    const now =
-      existing && quirks.has("put-keeps-dlm") && existing.dateLastModified instanceof Date
-        ? existing.dateLastModified
-        : deps.clock.now();
+    const now = () => deps.clock.now();
     if (renamed) {
       await deleteGradebookObject(deps.db, kind, id, now, true);
     }
-    const { created } = await store(deps, kind, key, targetId, value, now);
+    const { created, defaulted } = await store(deps, kind, key, targetId, value, now);
+    if (existing && quirks.has("put-keeps-dlm") && existing.dateLastModified instanceof Date) {
+      await restoreStamp(deps.db, kind, targetId, existing.dateLastModified);
+    }
     deps.pageCache.invalidate();
     const row = await getRecord(deps.db, kind, targetId, undefined, false);
-    const record = row ? presentRecord(kind, row, base) : {};
+    const record = row ? present(row) : {};
     const status = created && !renamed && !quirks.has("put-create-200") ? 201 : 200;
-    return c.json({ [key]: record }, status);
+    // Defaults chosen for fields the client left out are said, as warnings beside the object (notes §3.4 shape).
+    const warnings = defaulted.map((d) => createStatusInfo("success", "warning", "invaliddata", d));
+    return c.json(warnings.length > 0 ? { [key]: record, statusInfoSet: warnings } : { [key]: record }, status);
   };
 }
 
@@ -167,9 +172,16 @@ export function deleteHandler(deps: RouteDeps, endpoint: Endpoint) {
       }
       return c.body(null, 200);
     }
-    const deleted = await deleteGradebookObject(deps.db, kind, id, deps.clock.now(), quirks.has("no-tombstones"), {
-      keepResults: quirks.has("delete-keeps-results"),
-    });
+    const deleted = await deleteGradebookObject(
+      deps.db,
+      kind,
+      id,
+      () => deps.clock.now(),
+      quirks.has("no-tombstones"),
+      {
+        keepResults: quirks.has("delete-keeps-results"),
+      },
+    );
     deps.pageCache.invalidate();
     if (!deleted) {
       throw new ApiError("not_found", `no ${kind} with sourcedId '${id}'`);

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { ENTITIES, type Endpoint } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { ApiError } from "../errors.js";
+import { LINK_HEADER_MAX_BYTES } from "../http/limits.js";
 import { presentRecord } from "../present/record.js";
 import { linkHeader } from "../query/paginate.js";
 import { parseCollectionQuery, parseSingleQuery } from "../query/parse.js";
@@ -49,7 +50,7 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
           });
       const ordered = pageLocalSort && spec.sort ? sortPage(rows, spec.sort.field, spec.sort.direction) : rows;
       const base = baseUrlOf(c, deps);
-      const records = ordered.map((r) => presentRecord(endpoint.entity, r, base, spec.fields));
+      const records = ordered.map((r) => presentRecord(endpoint.entity, r, base, spec.fields, deps.config.booleans));
       // The total is counted even under `no-total-count`: the Link header still needs it.
       const headers: Record<string, string> = quirks.has("no-total-count") ? {} : { "X-Total-Count": String(total) };
       const url = new URL(c.req.url);
@@ -59,6 +60,7 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
         offset: spec.offset,
         limit: spec.pageStep,
         total,
+        maxBytes: LINK_HEADER_MAX_BYTES,
         ...(quirks.has("link-drops-filter") ? { drop: ["filter", "sort", "orderBy"] } : {}),
       });
       if (link) {
@@ -85,7 +87,7 @@ export function singleHandler(deps: RouteDeps, endpoint: Endpoint) {
         const what = endpoint.subset ? endpoint.subset.value : entity.name;
         throw new ApiError("not_found", `no ${what} with sourcedId '${id}'`);
       }
-      const record = presentRecord(endpoint.entity, row, baseUrlOf(c, deps), fields);
+      const record = presentRecord(endpoint.entity, row, baseUrlOf(c, deps), fields, deps.config.booleans);
       return { body: envelopeWith(endpoint.envelope, record, warnings) };
     });
   };

@@ -130,7 +130,7 @@ describe("configuration options", () => {
       const teacher = (await h.providerRecords("/teachers", "users")).find(
         (u) => u.status === "active" && Array.isArray(u.orgs) && u.orgs.length >= 1,
       );
-      const orgs = (teacher?.orgs as { sourcedId: string }[]).map((o) => o.sourcedId);
+      const orgs = ((teacher?.orgs ?? []) as { sourcedId: string }[]).map((o) => o.sourcedId);
       const district = (await h.providerRecords("/orgs", "orgs")).find((o) => o.type === "district");
       await h.update("users", String(teacher?.sourcedId), { orgIds: [String(district?.sourcedId)] });
       await h.sync();

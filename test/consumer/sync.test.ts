@@ -337,7 +337,7 @@ describe("deletion policies for tobedeleted classes", () => {
     const enr = (await h.providerRecords("/enrollments", "enrollments")).find(
       (e) => e.status === "active" && e.role === "student",
     );
-    const userId = (enr?.user as { sourcedId: string }).sourcedId;
+    const userId = String((enr?.user as { sourcedId?: string } | undefined)?.sourcedId);
     const theirs = (await h.providerRecords("/enrollments", "enrollments")).filter(
       (e) => (e.user as { sourcedId: string }).sourcedId === userId,
     );

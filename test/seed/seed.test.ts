@@ -1,6 +1,7 @@
 // The district generator and loader: determinism (fingerprints), integrity of tiny (both backends) and demo
 // (once), every deliberate edge case in tiny, --clean, and the one-transaction load with ifEmpty / reset.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EnrollmentRoleSchema } from "../../oneroster/index.js";
 import { fingerprintDatabase } from "../../seed/fingerprint.js";
 import { SPECIAL_CODE_CHARS } from "../../seed/schedule.js";
 import { isDatabaseEmpty, SeedError, type SeedSummary, seedDatabase } from "../../seed/seed-database.js";
@@ -77,7 +78,10 @@ describeEachDb("seeding the tiny district", (kind) => {
     expect(d.users.some((u) => /[\u0080-\uffff]/.test(`${u.givenName}${u.familyName}`))).toBe(true);
     expect(d.users.some((u) => u.familyName.includes("'") || u.givenName.includes("'"))).toBe(true);
     expect(d.enrollments.some((e) => e.role === "proctor")).toBe(true);
-    expect(d.enrollments.some((e) => e.role === "aide")).toBe(true);
+    // The one out-of-vocabulary enrollment role, in the extension form v1p1 allows (notes §2.1, §2.8).
+    const outside = d.enrollments.filter((e) => !EnrollmentRoleSchema.safeParse(e.role).success);
+    expect(outside.length).toBeGreaterThan(0);
+    expect(new Set(outside.map((e) => e.role))).toEqual(new Set(["ext:aide"]));
     expect(d.enrollments.some((e) => e.beginDate && e.endDate && e.endDate < "2026-09-15")).toBe(true);
     expect(d.enrollments.some((e) => e.beginDate && e.endDate && e.endDate >= "2026-09-15")).toBe(true);
     for (const t of ["users", "classes", "enrollments", "demographics"] as const) {
@@ -161,6 +165,8 @@ describe("the clean and locale options", () => {
       expect(Object.values(s.edgeCases).every((n) => n === 0)).toBe(true);
       const d = await readDistrict(db.db);
       expect(d.users.some((u) => u.role === "proctor" || u.role === "relative")).toBe(false);
+      // Every enrollment role is one of v1p1's four: no aide, no extension (notes §2.8).
+      expect(d.enrollments.filter((e) => !EnrollmentRoleSchema.safeParse(e.role).success)).toEqual([]);
       expect(
         Object.values(d).some((rows) => (rows as { status: string }[]).some((r) => r.status === "tobedeleted")),
       ).toBe(false);

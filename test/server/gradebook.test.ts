@@ -3,6 +3,8 @@
 // reads see, cascades, and transactional behaviour.
 import { beforeAll, describe, expect, it } from "vitest";
 import { LineItemSchema, ResultSchema, readStatusInfo, SCOPES } from "../../oneroster/index.js";
+import { PUT_BODY_BYTES } from "../../server/http/limits.js";
+import { DEFAULT_CATEGORY } from "../../server/repo/gradebook.js";
 import { describeEachDb } from "../support/each-db.js";
 import { useSeededProvider } from "../support/seeded-provider.js";
 
@@ -118,6 +120,17 @@ describeEachDb("gradebook writes", (kind) => {
       expect(li.status).toBe(201);
       expect(li.body.lineItem.assignDate).toBe("2026-09-01T00:00:00.000Z");
       expect(li.body.lineItem.title).toHaveLength(300);
+      // Served valid all the same (notes §2.11): a default category and the grading period holding the due date,
+      // each named in a warning.
+      expect(LineItemSchema.safeParse(li.body.lineItem).success).toBe(true);
+      expect(li.body.lineItem.category.sourcedId).toBe(DEFAULT_CATEGORY.sourcedId);
+      const gp = (await sp.api(`/gradingPeriods/${li.body.lineItem.gradingPeriod.sourcedId}`)).body.academicSession;
+      expect(gp.startDate <= "2026-09-02" && "2026-09-02" <= gp.endDate).toBe(true);
+      const warnings = readStatusInfo(li.body);
+      expect(warnings.map((w) => w.severity)).toEqual(["warning", "warning"]);
+      expect(warnings[0]?.description).toMatch(/category was not sent: assigned the default category/);
+      expect(warnings[1]?.description).toMatch(/gradingPeriod was not sent: .*containing the due date/);
+      expect(LineItemSchema.safeParse((await sp.api("/lineItems/t-li-lenient")).body.lineItem).success).toBe(true);
       const r = await sp.api("/results/t-r-lenient", {
         method: "PUT",
         body: result("t-li-lenient", {
@@ -259,12 +272,13 @@ describeEachDb("gradebook writes", (kind) => {
       expect(readStatusInfo(res.body)[0]?.description).toMatch(/NUL/);
     });
 
-    it("answers 413 for a body over a megabyte", async () => {
+    it("answers 413 for a body over the PUT limit", async () => {
       const res = await sp.api("/categories/t-big", {
         method: "PUT",
-        body: { category: { title: "x".repeat(1_100_000) } },
+        body: { category: { title: "x".repeat(PUT_BODY_BYTES + 1) } },
       });
       expect(res.status).toBe(413);
+      expect(readStatusInfo(res.body)[0]?.codeMinor).toBe("invaliddata");
     });
 
     it("needs gradebook.createput (403 with a read-only token)", async () => {
@@ -311,12 +325,26 @@ describeEachDb("gradebook writes", (kind) => {
       expect((await sp.api("/categories/t-cat-again")).body.category).toMatchObject({ title: "B", status: "active" });
     });
 
-    it("deleting a category clears it from its line items instead of leaving a dangling reference", async () => {
+    it("deleting a category moves its line items to the default category, so none dangles or lacks one", async () => {
       await sp.api("/categories/t-cat-used", { method: "PUT", body: { category: { title: "Used" } } });
       await sp.api("/lineItems/t-li-cat", { method: "PUT", body: lineItem({ category: { sourcedId: "t-cat-used" } }) });
       expect((await sp.api("/lineItems/t-li-cat")).body.lineItem.category.sourcedId).toBe("t-cat-used");
+      const before = sp.provider.deps.clock.now().toISOString();
+      sp.provider.deps.clock.advance(10);
       expect((await sp.api("/categories/t-cat-used", { method: "DELETE" })).status).toBe(204);
-      expect((await sp.api("/lineItems/t-li-cat")).body.lineItem.category).toBeUndefined();
+      const moved = (await sp.api("/lineItems/t-li-cat")).body.lineItem;
+      expect(moved.category).toMatchObject({ sourcedId: DEFAULT_CATEGORY.sourcedId, type: "category" });
+      expect(LineItemSchema.safeParse(moved).success).toBe(true);
+      // The move is a change of the line item: a delta read sees it.
+      const delta = await sp.api(`/lineItems?filter=${encodeURIComponent(`dateLastModified>'${before}'`)}`);
+      expect(delta.body.lineItems.map((l: { sourcedId: string }) => l.sourcedId)).toContain("t-li-cat");
+    });
+
+    it("refuses with 409 to delete the default category while it holds line items", async () => {
+      await sp.api("/lineItems/t-li-default", { method: "PUT", body: lineItem({ gradingPeriod: undefined }) });
+      const res = await sp.api(`/categories/${DEFAULT_CATEGORY.sourcedId}`, { method: "DELETE" });
+      expect(res.status).toBe(409);
+      expect(readStatusInfo(res.body)[0]?.description).toMatch(/default category/);
     });
 
     it("answers 404 for an unknown id and 403 without gradebook.delete", async () => {

@@ -4,6 +4,7 @@ import { loadOrCreateKeys } from "../../server/auth/keys.js";
 import { openPageCache } from "../../server/cache/page-cache.js";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.js";
 import type { DbHandle } from "../../server/db/client.js";
+import { createDbHealth, type DbHealth } from "../../server/db/health.js";
 import type { AppDeps, Clock } from "../../server/deps.js";
 import type { QuirkName } from "../../server/faults/presets.js";
 import { createLogger } from "../../server/log.js";
@@ -39,9 +40,12 @@ export interface TestDepsOverrides {
   districtClock?: AppDeps["districtClock"];
   faults?: AppDeps["faults"];
   sleep?: AppDeps["sleep"];
+  onFatal?: AppDeps["onFatal"];
+  /** Breaker settings of the database health tracker (tests of outages hold it open). */
+  dbHealth?: { retryAfterSeconds?: number };
 }
 
-export type TestDeps = AppDeps & { clock: TestClock };
+export type TestDeps = AppDeps & { clock: TestClock; dbHealth: DbHealth };
 
 export async function createTestDeps(handle: DbHandle, overrides: TestDepsOverrides = {}): Promise<TestDeps> {
   const config: ServerConfig = { ...DEFAULT_CONFIG, logLevel: "silent", ...overrides.config };
@@ -55,6 +59,11 @@ export async function createTestDeps(handle: DbHandle, overrides: TestDepsOverri
     keys: overrides.keys ?? (await loadOrCreateKeys(handle.db)),
     log: overrides.log ?? createLogger("silent"),
     pageCache,
+    dbHealth: createDbHealth(handle.db, {
+      onFatal: (error) => overrides.onFatal?.(error),
+      ...overrides.dbHealth,
+    }),
+    ...(overrides.onFatal ? { onFatal: overrides.onFatal } : {}),
     ...(overrides.quirks ? { quirks: new Set(overrides.quirks) } : {}),
     ...(overrides.districtClock ? { districtClock: overrides.districtClock } : {}),
     ...(overrides.faults ? { faults: overrides.faults } : {}),

@@ -1,7 +1,5 @@
 // startProvider: the real app from createApp(deps) served by @hono/node-server on 127.0.0.1 with an ephemeral
 // port, a registered demo client and a token helper that goes over HTTP; plus a test.extend fixture variant.
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { test } from "vitest";
 import { ALL_SCOPES, ONEROSTER_BASE_PATH } from "../../oneroster/index.js";
@@ -10,6 +8,7 @@ import type { AppEnv } from "../../server/app-env.js";
 import { ensureClient } from "../../server/auth/secrets.js";
 import { TOKEN_PATH } from "../../server/auth/token-route.js";
 import type { DbHandle } from "../../server/db/client.js";
+import { type NodeServer, serveApp } from "../../server/http/node-server.js";
 import { type DbKind, openTestDb, type TestDb } from "./db.js";
 import { createTestDeps, type TestDeps, type TestDepsOverrides } from "./deps.js";
 import { primaryDbKind } from "./each-db.js";
@@ -30,7 +29,7 @@ export interface TestProvider {
   clientSecret: string;
   deps: TestDeps;
   app: Hono<AppEnv>;
-  server: ReturnType<typeof serve>;
+  server: NodeServer;
   /** Fetches a real access token over HTTP for the demo client (all its scopes when none are named). */
   token(scopes?: readonly string[]): Promise<string>;
   /** Stops the server and drops open connections. The database stays open: its owner closes it. */
@@ -51,12 +50,8 @@ export async function startProvider(handle: DbHandle, overrides: StartProviderOv
     scopes: overrides.clientScopes ?? ALL_SCOPES,
   });
   const app = createApp(deps);
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
-      resolve({ server: s, port: info.port }),
-    );
-    s.once("error", reject);
-  });
+  // The same Node server settings as main.ts (keep-alive, header limits, malformed-request answers).
+  const { server, port } = await serveApp(app, 0, "127.0.0.1");
   const origin = `http://127.0.0.1:${port}`;
   const tokenUrl = `${origin}${TOKEN_PATH}`;
   let closed = false;

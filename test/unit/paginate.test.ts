@@ -68,3 +68,19 @@ describe("linkHeader", () => {
     );
   });
 });
+
+describe("linkHeader within a size budget", () => {
+  const params: [string, string][] = [["fields", Array(400).fill("sourcedId").join(",")]];
+  it("leaves out last, first and prev, in that order, until the header fits", () => {
+    const full = linkHeader({ url, params, offset: 10, limit: 10, total: 503 }) ?? "";
+    const one = Buffer.byteLength(full) / 4;
+    const fits = (n: number) => linkHeader({ url, params, offset: 10, limit: 10, total: 503, maxBytes: one * n + 10 });
+    expect(Object.keys(rels(fits(4)))).toEqual(["next", "prev", "first", "last"]);
+    expect(Object.keys(rels(fits(3)))).toEqual(["next", "prev", "first"]);
+    expect(Object.keys(rels(fits(2)))).toEqual(["next", "prev"]);
+    expect(Object.keys(rels(fits(1)))).toEqual(["next"]);
+  });
+  it("sends no Link header at all when even next does not fit", () => {
+    expect(linkHeader({ url, params, offset: 10, limit: 10, total: 503, maxBytes: 100 })).toBeUndefined();
+  });
+});
