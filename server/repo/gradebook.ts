@@ -27,8 +27,9 @@ async function lockExisting(tx: Tx, kind: GradebookKind, id: string): Promise<{ 
   return { created: rows.length === 0 || rows[0]?.deleted === true };
 }
 
-const refMissing = (what: string, id: string) =>
-  new ApiError("unprocessable", `${what} '${id}' does not exist; create it first or fix the reference`);
+/** A 422 whose description starts with the JSON path of the bad field, so a client can show which one. */
+const refMissing = (field: string, what: string, id: string) =>
+  new ApiError("unprocessable", `${field}: ${what} '${id}' does not exist; create it first or fix the reference`);
 
 export async function upsertCategory(
   db: Db,
@@ -61,12 +62,13 @@ export async function upsertLineItem(
 ): Promise<{ created: boolean }> {
   return db.transaction(async (tx) => {
     const classId = input.class.sourcedId;
-    if (
-      !(await hasRows(
-        tx.select({ id: classes.sourcedId }).from(classes).where(eq(classes.sourcedId, classId)).limit(1),
-      ))
-    ) {
-      throw refMissing("class", classId);
+    const [klass] = await tx
+      .select({ termIds: classes.termIds })
+      .from(classes)
+      .where(eq(classes.sourcedId, classId))
+      .limit(1);
+    if (!klass) {
+      throw refMissing("lineItem.class.sourcedId", "class", classId);
     }
     const categoryId = input.category?.sourcedId;
     if (
@@ -79,20 +81,26 @@ export async function upsertLineItem(
           .limit(1),
       ))
     ) {
-      throw refMissing("category", categoryId);
+      throw refMissing("lineItem.category.sourcedId", "category", categoryId);
     }
     const gradingPeriodId = input.gradingPeriod?.sourcedId;
-    if (
-      gradingPeriodId !== undefined &&
-      !(await hasRows(
-        tx
-          .select({ id: academicSessions.sourcedId })
-          .from(academicSessions)
-          .where(eq(academicSessions.sourcedId, gradingPeriodId))
-          .limit(1),
-      ))
-    ) {
-      throw refMissing("gradingPeriod", gradingPeriodId);
+    if (gradingPeriodId !== undefined) {
+      const [period] = await tx
+        .select({ parentId: academicSessions.parentId })
+        .from(academicSessions)
+        .where(eq(academicSessions.sourcedId, gradingPeriodId))
+        .limit(1);
+      if (!period) {
+        throw refMissing("lineItem.gradingPeriod.sourcedId", "gradingPeriod", gradingPeriodId);
+      }
+      // A line item is graded within its class's sessions: one of the class's terms or a grading period of one.
+      const terms = klass.termIds;
+      if (!terms.includes(gradingPeriodId) && !(period.parentId !== null && terms.includes(period.parentId))) {
+        throw new ApiError(
+          "unprocessable",
+          `lineItem.gradingPeriod.sourcedId: academicSession '${gradingPeriodId}' is not a term of class '${classId}' (${terms.join(", ")}) nor a grading period of one`,
+        );
+      }
     }
     const { created } = await lockExisting(tx, "lineItem", id);
     const values = {
@@ -130,15 +138,18 @@ export async function upsertResult(db: Db, id: string, input: ResultInput, now: 
           .limit(1),
       ))
     ) {
-      throw refMissing("lineItem", lineItemId);
+      throw refMissing("result.lineItem.sourcedId", "lineItem", lineItemId);
     }
     const studentId = input.student.sourcedId;
     const student = await tx.select({ role: users.role }).from(users).where(eq(users.sourcedId, studentId)).limit(1);
     if (student.length === 0) {
-      throw refMissing("student", studentId);
+      throw refMissing("result.student.sourcedId", "student", studentId);
     }
     if (student[0]?.role !== "student") {
-      throw new ApiError("unprocessable", `user '${studentId}' is a ${student[0]?.role}, not a student`);
+      throw new ApiError(
+        "unprocessable",
+        `result.student.sourcedId: user '${studentId}' is a ${student[0]?.role}, not a student`,
+      );
     }
     const { created } = await lockExisting(tx, "result", id);
     const values = {
