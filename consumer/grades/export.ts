@@ -14,9 +14,9 @@ import {
 } from "../../oneroster/client/index.js";
 import { readStatusInfo } from "../../oneroster/index.js";
 import type { Connection, SyncSettings } from "../config.js";
+import { lastSuccess } from "../run.js";
 import type { LmsDb, LmsStore } from "../store/open.js";
 import {
-  auditLog,
   batches,
   type GradeExportTrigger,
   type GradeObjectKind,
@@ -150,46 +150,29 @@ function createClient(options: GradeExportBase): OneRosterClient {
   });
 }
 
-function switchesOf(options: GradeExportBase, trigger: GradeExportTrigger): ExportSwitches {
+/** The switches of an export: the config, the target provider and the LMS's active source system. */
+async function switchesOf(options: GradeExportBase, trigger: GradeExportTrigger): Promise<ExportSwitches> {
   const g = options.settings.grades;
-  return { export: g.export, nightly: g.nightly, onDemand: g.onDemand, trigger, baseUrl: options.connection.baseUrl };
+  const last = await lastSuccess(options.store.db);
+  const [batch] = last ? await options.store.db.select().from(batches).where(eq(batches.id, last.batchId)) : [];
+  return {
+    export: g.export,
+    nightly: g.nightly,
+    onDemand: g.onDemand,
+    trigger,
+    baseUrl: options.connection.baseUrl,
+    activeSource: batch?.baseUrl,
+  };
 }
 
-/** The facts of `courseRefusal` for offerings, with their source systems read from the audit of applied batches. */
-async function courseFacts(db: LmsDb, offerings: OfferingRow[]): Promise<Map<number, CourseFacts>> {
-  const sisIds = [...new Set(offerings.map((o) => o.sisId).filter((s): s is string => s !== null))];
-  const sources = new Map<string, Set<string>>();
-  for (let i = 0; i < sisIds.length; i += 1000) {
-    const rows = await db
-      .selectDistinct({ sisId: auditLog.sisId, baseUrl: batches.baseUrl })
-      .from(auditLog)
-      .innerJoin(batches, eq(batches.id, auditLog.batchId))
-      .where(
-        and(
-          eq(auditLog.entity, "orgUnit"),
-          inArray(auditLog.sisId, sisIds.slice(i, i + 1000)),
-          inArray(batches.status, ["completed", "completed_with_errors"]),
-        ),
-      );
-    for (const r of rows) {
-      const set = sources.get(r.sisId) ?? new Set<string>();
-      set.add(r.baseUrl);
-      sources.set(r.sisId, set);
-    }
-  }
-  return new Map(
-    offerings.map((o) => [
-      o.id,
-      {
-        source: o.source,
-        gradeExport: o.gradeExport,
-        sisId: o.sisId,
-        mapped: o.unmappedAt === null,
-        status: o.status,
-        sourceSystems: o.sisId ? [...(sources.get(o.sisId) ?? [])] : [],
-      },
-    ]),
-  );
+function courseFacts(o: OfferingRow): CourseFacts {
+  return {
+    source: o.source,
+    gradeExport: o.gradeExport,
+    sisId: o.sisId,
+    mapped: o.unmappedAt === null,
+    status: o.status,
+  };
 }
 
 interface PlannedItem {
@@ -843,8 +826,7 @@ export async function exportCourseGrades(options: CourseExportOptions): Promise<
   const db = options.store.db;
   const now = options.now ?? (() => new Date());
   const offering = await findOffering(db, options.course);
-  const facts = (await courseFacts(db, [offering])).get(offering.id) as CourseFacts;
-  const refusal = courseRefusal(facts, switchesOf(options, "on_demand"));
+  const refusal = courseRefusal(courseFacts(offering), await switchesOf(options, "on_demand"));
   if (refusal) {
     throw new GradesError("NOT_EXPORTABLE", `${offering.code} cannot export grades: ${refusal}`);
   }
@@ -891,19 +873,14 @@ export async function runScheduledGradeExport(options: GradeExportBase): Promise
   const now = options.now ?? (() => new Date());
   const startedBy = options.startedBy ?? options.settings.grades.serviceUser;
   const report: ScheduledExportReport = { startedBy, courses: [], skipped: {}, totals: emptyCounts() };
-  const switches = switchesOf(options, "scheduled");
-  if (!switches.export || !switches.nightly) {
-    report.message = courseRefusal(
-      {
-        source: "sis",
-        gradeExport: true,
-        sisId: "",
-        mapped: true,
-        status: "active",
-        sourceSystems: [switches.baseUrl],
-      },
-      switches,
-    );
+  const switches = await switchesOf(options, "scheduled");
+  // Refusals that hold for every course stop the run before anything is read.
+  const general = courseRefusal(
+    { source: "sis", gradeExport: true, sisId: "", mapped: true, status: "active" },
+    switches,
+  );
+  if (general) {
+    report.message = general;
     return report;
   }
   const client = createClient(options);
@@ -931,9 +908,8 @@ export async function runScheduledGradeExport(options: GradeExportBase): Promise
       ),
     )
     .orderBy(asc(orgUnits.code), asc(orgUnits.id));
-  const facts = await courseFacts(db, offerings);
   for (const offering of offerings) {
-    const refusal = courseRefusal(facts.get(offering.id) as CourseFacts, switches);
+    const refusal = courseRefusal(courseFacts(offering), switches);
     if (refusal) {
       report.skipped[refusal] = (report.skipped[refusal] ?? 0) + 1;
       continue;

@@ -19,8 +19,6 @@ export interface CourseFacts {
   /** The mapping to the SIS class still stands (not dropped by a deletion). */
   mapped: boolean;
   status: OrgUnitStatus;
-  /** Provider base URLs of the integrations whose applied batches created or changed the offering. */
-  sourceSystems: string[];
 }
 
 /** The integration's grade export switches (config `grades`) and the provider an export goes to. */
@@ -29,7 +27,10 @@ export interface ExportSwitches {
   nightly: boolean;
   onDemand: boolean;
   trigger: "scheduled" | "on_demand";
+  /** Where the export goes. */
   baseUrl: string;
+  /** The LMS's active SIS source system: the provider of its last successful sync (none before the first). */
+  activeSource: string | undefined;
 }
 
 /** A base URL compared without trailing slashes. */
@@ -40,7 +41,8 @@ export function sameBaseUrl(a: string, b: string): boolean {
 /**
  * Why a course may not export, or undefined when it may. Seed 003 "Grade Export": the course must have been created
  * through the OneRoster integration, the source system must have Grades Export enabled, and the course may only be
- * mapped to one active source system with grades.
+ * mapped to one active source system with grades. This LMS has one active source system, the provider its last
+ * successful sync read; a course maps to it when its mapping stands, and grades go to that provider only.
  */
 export function courseRefusal(course: CourseFacts, switches: ExportSwitches): string | undefined {
   if (!switches.export) {
@@ -51,6 +53,12 @@ export function courseRefusal(course: CourseFacts, switches: ExportSwitches): st
   }
   if (switches.trigger === "on_demand" && !switches.onDemand) {
     return "teacher-initiated grade export is off (config grades.onDemand)";
+  }
+  if (switches.activeSource === undefined) {
+    return "no sync from the SIS has succeeded yet";
+  }
+  if (!sameBaseUrl(switches.activeSource, switches.baseUrl)) {
+    return `grades go only to the active source system ${switches.activeSource} (its last successful sync), not ${switches.baseUrl}`;
   }
   if (course.source !== "sis") {
     return "the course was not created by the SIS integration";
@@ -63,16 +71,6 @@ export function courseRefusal(course: CourseFacts, switches: ExportSwitches): st
   }
   if (course.status !== "active") {
     return `the course offering is ${course.status}`;
-  }
-  const sources = [...new Set(course.sourceSystems.map((s) => s.replace(/\/+$/, "")))];
-  if (sources.length === 0) {
-    return "no applied sync of the SIS integration created this course";
-  }
-  if (sources.length > 1) {
-    return `the course is mapped to ${sources.length} source systems (${sources.join(", ")}); seed 003 allows one active source with grades`;
-  }
-  if (!sameBaseUrl(sources[0] as string, switches.baseUrl)) {
-    return `the course belongs to the source system ${sources[0]}, not ${switches.baseUrl}`;
   }
   return undefined;
 }

@@ -22,8 +22,6 @@ import {
 import { showExport } from "../../consumer/grades/history.js";
 import { lineItemSourcedId, resultSourcedId } from "../../consumer/grades/rules.js";
 import {
-  auditLog,
-  batches,
   enrollments,
   gradeCategories,
   gradeExportItems,
@@ -221,7 +219,7 @@ describeEachDb("grade export to the provider", (kind) => {
   });
 
   describe("which courses may export (seed 003: created by the integration, one active source with grades)", () => {
-    it("refuses a manual offering, an offering without grade export and one mapped by two source systems", async () => {
+    it("refuses a manual offering, an offering without grade export, and any provider but the active source system", async () => {
       const db = lms.store.db;
       const now = lms.now();
       const [manual] = await db
@@ -247,35 +245,20 @@ describeEachDb("grade export to the provider", (kind) => {
         message: expect.stringMatching(/grade export is not enabled on this course offering/),
       });
 
-      const twoSources = takeCourse();
-      const [other] = await db
-        .insert(batches)
-        .values({
-          status: "completed",
-          mode: "full",
-          profile: "brightspace",
-          baseUrl: "https://other-sis.example/ims/oneroster/v1p1",
-          startedAt: now,
-          startedBy: "test",
-        })
-        .returning();
-      await db.insert(auditLog).values({
-        batchId: other?.id as number,
-        entity: "orgUnit",
-        action: "update",
-        sisId: twoSources.sisId as string,
-        at: now,
-      });
-      await expect(exportCourseGrades({ ...base(), course: twoSources.sisId as string })).rejects.toMatchObject({
-        message: expect.stringMatching(/mapped to 2 source systems/),
-      });
       expect(manual).toBeDefined();
-      // A scheduled run skips them with their reasons, and leaves no export behind for them.
+      // Grades go only to the LMS's active source system (the provider of its last successful sync).
+      const course = takeCourse();
+      const elsewhere = { ...lms.connection, baseUrl: "https://other-sis.example/ims/oneroster/v1p1" };
+      await expect(
+        exportCourseGrades({ ...base(), connection: elsewhere, course: course.sisId as string }),
+      ).rejects.toMatchObject({ message: expect.stringMatching(/only to the active source system/) });
+      // A scheduled run skips courses that may not export, with their reasons, and leaves no export for them.
       await gradebook(noExport);
-      await gradebook(twoSources);
       const scheduled = await runScheduledGradeExport({ ...base(), dryRun: true });
       expect(scheduled.skipped["grade export is not enabled on this course offering"]).toBe(1);
-      expect(Object.keys(scheduled.skipped).filter((k) => /mapped to 2 source systems/.test(k))).toHaveLength(1);
+      expect(scheduled.courses.some((c) => c.classSourcedId === noExport.sisId)).toBe(false);
+      const other = await runScheduledGradeExport({ ...base(), connection: elsewhere });
+      expect(other.message).toMatch(/only to the active source system/);
     });
 
     it("refuses everything when grade export is off for the source system", async () => {
@@ -436,14 +419,6 @@ describeEachDb("grade export to the provider", (kind) => {
           updatedAt: now,
         })
         .returning();
-      const [applied] = await db.select().from(auditLog).limit(1);
-      await db.insert(auditLog).values({
-        batchId: applied?.batchId as number,
-        entity: "orgUnit",
-        action: "create",
-        sisId: "cls-not-at-the-sis",
-        at: now,
-      });
       const [session] = await sessionChoices(db, course.id);
       await db.insert(orgUnitParents).values({ childId: unknown?.id as number, parentId: session?.id as number });
       await createGradeItem(

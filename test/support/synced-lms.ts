@@ -1,12 +1,14 @@
 // useSyncedLms: for one describe block, the tiny district served by a real provider and an LMS store (in-memory
 // PGlite, or the `lms` schema of the same Postgres test database) filled by one full sync of the real engine.
 // The provider and the consumer share one ticking test clock, so every write and every run is ordered in time.
+// With `faultProxy` the consumer reaches the provider only through a fault proxy (its one configured URL).
 import { afterAll, beforeAll } from "vitest";
 import type { Connection, SyncSettings } from "../../consumer/config.js";
 import { resolveSettings } from "../../consumer/config.js";
 import { runSync } from "../../consumer/run.js";
 import { type LmsStore, openLmsStore } from "../../consumer/store/open.js";
 import type { DbKind } from "./db.js";
+import { type Fault, type FaultProxy, type ProxiedRequest, startFaultProxy } from "./fault-proxy.js";
 import { SEEDED_NOW, type SeededProvider, type SeededProviderOptions, useSeededProvider } from "./seeded-provider.js";
 import { createTestClock, type TestClock } from "./server.js";
 
@@ -25,6 +27,10 @@ export function createTickingClock(start: string | Date = SEEDED_NOW, stepMs = 1
 
 export interface SyncedLms {
   readonly sp: SeededProvider;
+  /** The fault proxy between consumer and provider (with `faultProxy: true`). */
+  readonly proxy: FaultProxy;
+  /** Which requests the proxy faults from now on (none by default). */
+  setFaultRule(rule: (req: ProxiedRequest) => Fault | undefined): void;
   readonly store: LmsStore;
   readonly connection: Connection;
   readonly settings: SyncSettings;
@@ -43,16 +49,20 @@ export function openTestLmsStore(kind: DbKind, postgresUrl: string | undefined):
   return openLmsStore(postgresUrl);
 }
 
-export function useSyncedLms(kind: DbKind, options: SeededProviderOptions = {}): SyncedLms {
+export function useSyncedLms(kind: DbKind, options: SeededProviderOptions & { faultProxy?: boolean } = {}): SyncedLms {
+  const { faultProxy, ...providerOptions } = options;
   const clock = createTickingClock();
-  const sp = useSeededProvider(kind, { clock, ...options });
-  let state: { store: LmsStore; connection: Connection; settings: SyncSettings } | undefined;
+  const sp = useSeededProvider(kind, { clock, ...providerOptions });
+  let state: { store: LmsStore; connection: Connection; settings: SyncSettings; proxy?: FaultProxy } | undefined;
+  let rule: (req: ProxiedRequest) => Fault | undefined = () => undefined;
   beforeAll(async () => {
     const store = await openTestLmsStore(kind, sp.db.url);
     const p = sp.provider;
+    const proxy = faultProxy ? await startFaultProxy(p.origin, (r) => rule(r)) : undefined;
+    const origin = proxy?.origin ?? p.origin;
     const connection: Connection = {
-      baseUrl: p.baseUrl,
-      tokenUrl: p.tokenUrl,
+      baseUrl: p.baseUrl.replace(p.origin, origin),
+      tokenUrl: p.tokenUrl.replace(p.origin, origin),
       clientId: p.clientId,
       clientSecret: p.clientSecret,
     };
@@ -61,10 +71,11 @@ export function useSyncedLms(kind: DbKind, options: SeededProviderOptions = {}):
     if (report.status !== "completed" && report.status !== "completed_with_errors") {
       throw new Error(`the first sync ended ${report.status}: ${report.message ?? ""}`);
     }
-    state = { store, connection, settings };
+    state = { store, connection, settings, ...(proxy ? { proxy } : {}) };
   });
   // Registered after the provider's hooks, so it runs before them: the store closes before its database is dropped.
   afterAll(async () => {
+    await state?.proxy?.close();
     await state?.store.close();
   });
   const get = () => {
@@ -76,6 +87,16 @@ export function useSyncedLms(kind: DbKind, options: SeededProviderOptions = {}):
   return {
     sp,
     clock,
+    get proxy() {
+      const proxy = get().proxy;
+      if (!proxy) {
+        throw new Error("useSyncedLms: pass { faultProxy: true } to get a proxy");
+      }
+      return proxy;
+    },
+    setFaultRule(next) {
+      rule = next;
+    },
     now: () => clock.now(),
     get store() {
       return get().store;

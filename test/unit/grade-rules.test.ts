@@ -27,14 +27,20 @@ const course: CourseFacts = {
   sisId: "cls-1",
   mapped: true,
   status: "active",
-  sourceSystems: [BASE],
 };
-const switches: ExportSwitches = { export: true, nightly: true, onDemand: true, trigger: "on_demand", baseUrl: BASE };
+const switches: ExportSwitches = {
+  export: true,
+  nightly: true,
+  onDemand: true,
+  trigger: "on_demand",
+  baseUrl: BASE,
+  activeSource: BASE,
+};
 
 describe("courseRefusal (seed 003 Grade Export)", () => {
-  it("lets a course the integration created, with grade export on and one source, export", () => {
+  it("lets a course the integration created, with grade export on, export to the active source system", () => {
     expect(courseRefusal(course, switches)).toBeUndefined();
-    expect(courseRefusal({ ...course, sourceSystems: [`${BASE}/`] }, switches)).toBeUndefined();
+    expect(courseRefusal(course, { ...switches, activeSource: `${BASE}/` })).toBeUndefined();
   });
 
   it.each([
@@ -45,9 +51,8 @@ describe("courseRefusal (seed 003 Grade Export)", () => {
     ["grade export off on the offering", { ...course, gradeExport: false }, {}, /not enabled on this course/],
     ["an unmapped offering", { ...course, mapped: false }, {}, /no longer mapped/],
     ["an archived offering", { ...course, status: "archived" }, {}, /is archived/],
-    ["no applied sync", { ...course, sourceSystems: [] }, {}, /no applied sync/],
-    ["two source systems", { ...course, sourceSystems: [BASE, "https://b"] }, {}, /one active source with grades/],
-    ["another source system", { ...course, sourceSystems: ["https://b"] }, {}, /belongs to the source system/],
+    ["any course before a successful sync", course, { activeSource: undefined }, /no sync from the SIS has succeeded/],
+    ["an export to another provider", course, { baseUrl: "https://b" }, /only to the active source system/],
   ] as [string, CourseFacts, Partial<ExportSwitches>, RegExp][])("refuses %s", (_, facts, over, message) => {
     expect(courseRefusal(facts, { ...switches, ...over })).toMatch(message);
   });
