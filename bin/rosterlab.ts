@@ -1,9 +1,10 @@
-// The one CLI: `rosterlab serve | seed | advance | sync | conformance`. It wires the parts together (the server never
-// imports seed/ or conformance/, so serve's seeding and the district clock are injected from here).
+// The one CLI: `rosterlab serve | seed | advance | sync | grades | conformance | demo`. It wires the parts together
+// (the server never imports seed/ or conformance/, so serve's seeding and the district clock are injected from here).
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { registerConformanceCommand } from "../conformance/cli.js";
 import { registerSyncCommands } from "../consumer/cli.js";
+import { registerGradesCommands } from "../consumer/grades/cli.js";
 import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
 import {
   addGeneratorOptions,
@@ -97,6 +98,7 @@ serve.action(async (flags: Record<string, unknown>) => {
 
 registerSeedCommands(program, { migrateDb });
 registerSyncCommands(program);
+registerGradesCommands(program);
 
 // `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
 registerConformanceCommand(program, async () => {
