@@ -12,6 +12,7 @@ import {
   createProgressReporter,
   generatorOptionsFromFlags,
   seedDatabase,
+  withMassWithdrawal,
 } from "../seed/index.js";
 import { DEFAULT_CONFIG, readServerConfig } from "../server/config.js";
 import { openDb } from "../server/db/client.js";
@@ -57,7 +58,7 @@ serve.action(async (flags: Record<string, unknown>) => {
   const json = flags.json === true;
   const running = await startServer(config, {
     quirks,
-    districtClock: (handle) => createDistrictClock(handle),
+    districtClock: (handle) => withMassWithdrawal(createDistrictClock(handle), handle),
     beforeListen: async (handle) => {
       if (flags.seedIfEmpty === false) {
         return;

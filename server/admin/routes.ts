@@ -1,5 +1,6 @@
 // The admin surface under /admin, behind its own bearer credential (never an OAuth token): quirk presets
-// and the district clock. Answers in JSON; errors use the same status payload as the data endpoints.
+// and the district clock (advance, and the mass-withdrawal day). Answers in JSON; errors use the same status
+// payload as the data endpoints.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -16,6 +17,10 @@ export function adminTokenMatches(presented: string | undefined, expected: strin
 }
 
 const QuirksBody = z.object({ quirks: z.array(z.string()) });
+const MassWithdrawalBody = z.object({
+  schools: z.array(z.string().min(1)).min(1).optional(),
+  share: z.number().gt(0).max(1).optional(),
+});
 const AdvanceBody = z.object({
   days: z.number().int().min(1).max(3650),
   churnRate: z.number().min(0).max(1).optional(),
@@ -28,8 +33,11 @@ function clockRefusal(error: unknown): ApiError | undefined {
   if (code === "NOT_SEEDED") {
     return new ApiError("conflict", message);
   }
-  if (code === "BAD_DAYS") {
+  if (code === "BAD_DAYS" || code === "BAD_SHARE") {
     return new ApiError("invalid_data", message);
+  }
+  if (code === "UNKNOWN_SCHOOL") {
+    return new ApiError("not_found", message);
   }
   return undefined;
 }
@@ -101,6 +109,28 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
     const { days, churnRate } = parsed.data;
     const summary = await deps.districtClock
       .advance(days, churnRate === undefined ? {} : { churnRate })
+      .catch((error: unknown) => {
+        throw clockRefusal(error) ?? error;
+      });
+    deps.pageCache.invalidate();
+    return c.json(summary);
+  });
+
+  app.post("/admin/clock/mass-withdrawal", async (c) => {
+    const clock = deps.districtClock;
+    if (!clock?.massWithdrawal) {
+      throw new ApiError("not_found", "no district clock with a mass-withdrawal day in this server");
+    }
+    const parsed = MassWithdrawalBody.safeParse(await jsonBody((await c.req.text()) || "{}"));
+    if (!parsed.success) {
+      throw new ApiError(
+        "invalid_data",
+        'body must be {"schools": ["sourcedId", …], "share": S} (both optional; S above 0 and at most 1)',
+      );
+    }
+    const { schools, share } = parsed.data;
+    const summary = await clock
+      .massWithdrawal({ ...(schools ? { schoolIds: schools } : {}), ...(share !== undefined ? { share } : {}) })
       .catch((error: unknown) => {
         throw clockRefusal(error) ?? error;
       });
