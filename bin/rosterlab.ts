@@ -19,6 +19,7 @@ import { openDb } from "../server/db/client.js";
 import { migrateDb } from "../server/db/migrate.js";
 import { isQuirkName, QUIRK_NAMES, type QuirkName } from "../server/faults/presets.js";
 import { startServer } from "../server/main.js";
+import { registerDemoCommand } from "./demo.js";
 
 const program = new Command()
   .name("rosterlab")
@@ -100,6 +101,7 @@ serve.action(async (flags: Record<string, unknown>) => {
 registerSeedCommands(program, { migrateDb });
 registerSyncCommands(program);
 registerGradesCommands(program);
+registerDemoCommand(program);
 
 // `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
 registerConformanceCommand(program, async () => {

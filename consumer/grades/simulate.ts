@@ -183,10 +183,16 @@ export async function simulateTeachers(db: LmsDb, options: SimulateOptions): Pro
   if (options.round === 0) {
     const candidates = await candidateCourses(db);
     const chosen: { offering: (typeof candidates)[number]; learners: number[]; sessions: number[] }[] = [];
-    // Walk the candidates from a seeded start, keeping courses with at least two students and a parent term.
-    const start = candidates.length > 0 ? rng.int(candidates.length) : 0;
+    // A seeded shuffle spreads the gradebooks over schools and teachers; keep courses with two students and a term.
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [candidates[i], candidates[j]] = [
+        candidates[j] as (typeof candidates)[number],
+        candidates[i] as (typeof candidates)[number],
+      ];
+    }
     for (let i = 0; i < candidates.length && chosen.length < options.courses; i++) {
-      const offering = candidates[(start + i) % candidates.length] as (typeof candidates)[number];
+      const offering = candidates[i] as (typeof candidates)[number];
       const learners = [...(await learnersOf(db, offering.id))].sort((a, b) => a - b);
       const sessions = (await sessionChoices(db, offering.id)).map((s) => s.id);
       if (learners.length >= 2 && sessions.length > 0) {
