@@ -10,7 +10,7 @@ import { parseInstant } from "../oneroster/index.js";
 import { ConfigError, type Connection, readConsumerEnv, resolveSettings } from "./config.js";
 import { exportRoster, storeCounts } from "./export.js";
 import { runScheduledGradeExport } from "./grades/export.js";
-import { formatScheduledExport } from "./grades/format.js";
+import { createGradeProgress, formatScheduledExport } from "./grades/format.js";
 import { PROFILES, type ProfileName } from "./profiles.js";
 import {
   approveBatch,
@@ -195,6 +195,7 @@ export function registerSyncCommands(program: Command): Command {
         }
         progress?.stop();
         // Seed 003 "How to sync Grades": grades go with the scheduled roster update, unless the roster run failed.
+        const gradeProgress = json ? undefined : createGradeProgress("scheduled");
         const grades =
           flags.grades && result.status !== "failed" && result.status !== "paused"
             ? await runScheduledGradeExport({
@@ -202,7 +203,8 @@ export function registerSyncCommands(program: Command): Command {
                 connection: connection as Connection,
                 settings,
                 ...(flags.dryRun ? { dryRun: true } : {}),
-              })
+                ...(gradeProgress ? { onEvent: gradeProgress.onEvent } : {}),
+              }).finally(() => gradeProgress?.stop())
             : undefined;
         if (json) {
           process.stdout.write(`${JSON.stringify(grades ? { ...result, grades } : result, null, 2)}\n`);

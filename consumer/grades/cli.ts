@@ -1,7 +1,6 @@
 // `rosterlab grades …`: the LMS gradebook from a terminal (categories, grade items, grades, simulated teachers) and
 // seed 003's "Export to SIS" on demand with its overview, progress, summary and export history. Exit codes: 0 done,
 // 1 failed, 2 bad usage, 4 exported with failures (see `grades show`).
-import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import pc from "picocolors";
@@ -12,8 +11,8 @@ import { ConfigError, type Connection, resolveSettings, type SyncSettings } from
 import { PROFILES, type ProfileName } from "../profiles.js";
 import { gradeCategories, gradeExportState, gradeItems, grades } from "../store/schema.js";
 import { refreshCategories } from "./categories.js";
-import { exportCourseGrades, type GradeExportEvent } from "./export.js";
-import { formatCourseExport, formatFailure, formatOverview } from "./format.js";
+import { exportCourseGrades } from "./export.js";
+import { createGradeProgress, formatCourseExport, formatFailure } from "./format.js";
 import {
   categoryChoices,
   clearGrade,
@@ -605,40 +604,4 @@ export function registerGradesCommands(program: Command): Command {
       );
     });
   return gradesCmd;
-}
-
-/** Progress of an export: a bar per phase on a terminal, a line per finished phase otherwise. */
-export function createGradeProgress(): { onEvent: (e: GradeExportEvent) => void; stop: () => void } {
-  const tty = process.stderr.isTTY === true;
-  let bar: cliProgress.SingleBar | undefined;
-  let phase = "";
-  return {
-    onEvent(e) {
-      if (e.type === "categories") {
-        process.stderr.write(`  categories from the SIS: ${e.refresh.listed}\n`);
-      } else if (e.type === "course") {
-        process.stderr.write(`${e.offering} (${e.name})\n${formatOverview(e.overview, pc.createColors(tty))}`);
-      } else if (e.type === "progress") {
-        if (tty) {
-          if (phase !== e.phase) {
-            bar?.stop();
-            bar = new cliProgress.SingleBar(
-              { format: `  ${e.phase.padEnd(10)} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true },
-              cliProgress.Presets.shades_classic,
-            );
-            bar.start(e.total, 0);
-            phase = e.phase;
-          }
-          bar?.update(e.done);
-        } else if (e.done === e.total) {
-          process.stderr.write(`  ${e.phase}: ${e.done} sent\n`);
-        }
-      } else if (e.type === "client" && e.event.type === "retry" && !tty) {
-        process.stderr.write(`  retry: ${e.event.method} ${new URL(e.event.url).pathname} ${e.event.reason}\n`);
-      }
-    },
-    stop() {
-      bar?.stop();
-    },
-  };
 }

@@ -1,7 +1,6 @@
-// Grade export (seed 003 "Grade Export", "How the grade sync works", "Export to SIS"): for each course that may export,
-// an overview of what meets the criteria, then line items and results pushed through the retrying OneRosterClient
-// (PUT, DELETE for what teachers deleted), each outcome kept in the export history with the provider's status payload.
-// A 4xx on one item never stops the rest; failed items are retried on the next run. Writes gradebook tables only.
+// Grade export (seed 003 "Grade Export", "How the grade sync works", "Export to SIS"): per course an overview, then line
+// items and results pushed through the retrying OneRosterClient (DELETE for what teachers deleted), each outcome in the
+// history with the provider's status payload; a 4xx never stops the rest. Writes the gradebook tables only.
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import {
   type ClientEvent,

@@ -1,8 +1,9 @@
-// Text forms of grade export results, shared by `rosterlab grades`, `sync --grades` and the demo: the overview
-// (seed 003: categories and grades that meet the criteria), a course export's summary, a failure with the
-// provider's status payload, and the summary of a scheduled export.
+// Text forms of grade exports, shared by `rosterlab grades`, `sync --grades` and the demo: the overview (seed 003:
+// categories and grades that meet the criteria), a course export's summary, a failure with the provider's status
+// payload, a scheduled export's summary, and the progress of an export on stderr.
+import cliProgress from "cli-progress";
 import pc from "picocolors";
-import type { CourseExportResult, ExportOverview, ScheduledExportReport } from "./export.js";
+import type { CourseExportResult, ExportOverview, GradeExportEvent, ScheduledExportReport } from "./export.js";
 
 /** The overview block (seed 003): categories and grades meeting the criteria, then what is due now. */
 export function formatOverview(o: ExportOverview, c: ReturnType<typeof pc.createColors>): string {
@@ -83,4 +84,50 @@ export function formatScheduledExport(r: ScheduledExportReport, color: boolean):
     out.push(`  ${r.message}`);
   }
   return `${out.join("\n")}\n`;
+}
+
+/** Progress of an export: a bar per phase on a terminal, a line per finished phase otherwise. */
+export function createGradeProgress(mode: "course" | "scheduled" = "course"): {
+  onEvent: (e: GradeExportEvent) => void;
+  stop: () => void;
+} {
+  const tty = process.stderr.isTTY === true;
+  let bar: cliProgress.SingleBar | undefined;
+  let phase = "";
+  return {
+    onEvent(e) {
+      if (e.type === "categories") {
+        process.stderr.write(`  categories from the SIS: ${e.refresh.listed}\n`);
+      } else if (e.type === "course" && mode === "scheduled") {
+        bar?.stop();
+        phase = "";
+        const t = e.overview.toSend;
+        process.stderr.write(
+          `  ${e.offering}: ${t.lineItems} line items, ${t.results} results, ${t.deletes} deletions\n`,
+        );
+      } else if (e.type === "course") {
+        process.stderr.write(`${e.offering} (${e.name})\n${formatOverview(e.overview, pc.createColors(tty))}`);
+      } else if (e.type === "progress") {
+        if (tty) {
+          if (phase !== e.phase) {
+            bar?.stop();
+            bar = new cliProgress.SingleBar(
+              { format: `  ${e.phase.padEnd(10)} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true },
+              cliProgress.Presets.shades_classic,
+            );
+            bar.start(e.total, 0);
+            phase = e.phase;
+          }
+          bar?.update(e.done);
+        } else if (e.done === e.total) {
+          process.stderr.write(`  ${e.phase}: ${e.done} sent\n`);
+        }
+      } else if (e.type === "client" && e.event.type === "retry" && !tty) {
+        process.stderr.write(`  retry: ${e.event.method} ${new URL(e.event.url).pathname} ${e.event.reason}\n`);
+      }
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
 }

@@ -1,7 +1,6 @@
-// Grade export end to end (seed 003 "Grade Export", "How the grade sync works"): the real consumer pushes a
-// gradebook to the real provider, and each rule is checked at the provider's gradebook endpoints and in the history:
-// which courses, which items and grades, the sourcedIds, resend on change / failure / line item change, DELETEs,
-// filters, dry runs, scheduled runs as the service user, and refusals whose status payload names the field.
+// Grade export end to end (seed 003 "Grade Export", "How the grade sync works"): the real consumer pushes to the real
+// provider and each rule is checked at its gradebook endpoints and in the history: courses, items, grades, sourcedIds,
+// resends, DELETEs, filters, dry runs, scheduled runs as the service user, refusals whose payload names the field.
 import { and, eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { refreshCategories } from "../../consumer/grades/categories.js";

@@ -1,7 +1,6 @@
-// useSyncedLms: for one describe block, the tiny district served by a real provider and an LMS store (in-memory
-// PGlite, or the `lms` schema of the same Postgres test database) filled by one full sync of the real engine.
-// The provider and the consumer share one ticking test clock, so every write and every run is ordered in time.
-// With `faultProxy` the consumer reaches the provider only through a fault proxy (its one configured URL).
+// useSyncedLms: the tiny district served by a real provider and an LMS store (in-memory PGlite, or the `lms` schema of
+// the Postgres test database) after one full sync; both share a ticking test clock. With `faultProxy` the consumer
+// reaches the provider only through a fault proxy (its one configured URL).
 import { afterAll, beforeAll } from "vitest";
 import type { Connection, SyncSettings } from "../../consumer/config.js";
 import { resolveSettings } from "../../consumer/config.js";
