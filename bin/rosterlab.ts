@@ -1,10 +1,11 @@
-// The one CLI: `rosterlab serve | seed | advance | sync | conformance | clients | requests`. It wires the parts
-// together (the server never imports seed/ or conformance/, so serve's seeding and the district clock are injected).
+// The one CLI: `rosterlab serve | seed | advance | sync | grades | conformance | clients | requests | demo`. It wires
+// the parts together (the server never imports seed/ or conformance/, so seeding and the district clock are injected).
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { ZodError } from "zod";
 import { registerConformanceCommand } from "../conformance/cli.js";
 import { registerSyncCommands } from "../consumer/cli.js";
+import { registerGradesCommands } from "../consumer/grades/cli.js";
 import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
 import {
   addGeneratorOptions,
@@ -12,6 +13,7 @@ import {
   createProgressReporter,
   generatorOptionsFromFlags,
   seedDatabase,
+  withMassWithdrawal,
 } from "../seed/index.js";
 import { registerAdminCommands } from "../server/admin/cli.js";
 import { DEFAULT_CONFIG, readServerConfig } from "../server/config.js";
@@ -25,6 +27,7 @@ import {
   parseFaultSpec,
 } from "../server/faults/catalog.js";
 import { openConfiguredDb, StartupError, startServer } from "../server/main.js";
+import { registerDemoCommand } from "./demo.js";
 
 const program = new Command()
   .name("rosterlab")
@@ -122,7 +125,7 @@ serve.action(async (flags: Record<string, unknown>) => {
   const json = flags.json === true;
   const running = await startServer(config, {
     faults,
-    districtClock: (handle) => createDistrictClock(handle),
+    districtClock: (handle) => withMassWithdrawal(createDistrictClock(handle), handle),
     beforeListen: async (handle) => {
       if (flags.seedIfEmpty === false) {
         return;
@@ -164,6 +167,8 @@ serve.action(async (flags: Record<string, unknown>) => {
 registerSeedCommands(program, { migrateDb });
 registerSyncCommands(program);
 registerAdminCommands(program, { out: process.stdout, err: process.stderr, env: process.env });
+registerGradesCommands(program);
+registerDemoCommand(program);
 
 // `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
 registerConformanceCommand(program, async () => {

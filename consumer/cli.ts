@@ -9,6 +9,8 @@ import pc from "picocolors";
 import { parseInstant } from "../oneroster/index.js";
 import { ConfigError, type Connection, readConsumerEnv, resolveSettings } from "./config.js";
 import { exportRoster, storeCounts } from "./export.js";
+import { runScheduledGradeExport } from "./grades/export.js";
+import { createGradeProgress, formatScheduledExport } from "./grades/format.js";
 import { PROFILES, type ProfileName } from "./profiles.js";
 import {
   approveBatch,
@@ -40,12 +42,13 @@ interface RunFlags extends CommonFlags {
   config?: string;
   dryRun?: boolean;
   pageSize?: number;
+  grades?: boolean;
 }
 
 /** Exit statuses of `sync` commands. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, held: 3 } as const;
 
-function fail(message: string, code: number = EXIT.usage): never {
+export function fail(message: string, code: number = EXIT.usage): never {
   process.stderr.write(`${pc.red("error")} ${message}\n`);
   process.exit(code);
 }
@@ -74,7 +77,7 @@ function batchId(value: string): number {
   return n;
 }
 
-async function withStore<T>(flags: CommonFlags, fn: (store: LmsStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(flags: CommonFlags, fn: (store: LmsStore) => Promise<T>): Promise<T> {
   const env = safeEnv();
   const url = flags.lmsUrl ?? env.lmsUrl ?? DEFAULT_STORE_DIR;
   let store: LmsStore;
@@ -92,7 +95,7 @@ async function withStore<T>(flags: CommonFlags, fn: (store: LmsStore) => Promise
   }
 }
 
-function safeEnv() {
+export function safeEnv() {
   try {
     return readConsumerEnv();
   } catch (err) {
@@ -100,7 +103,7 @@ function safeEnv() {
   }
 }
 
-const lmsOption = () =>
+export const lmsOption = () =>
   new Option(
     "--lms-url <url>",
     `LMS store: postgres:// URL or a directory (env ROSTERLAB_LMS_URL, default ${DEFAULT_STORE_DIR})`,
@@ -131,6 +134,7 @@ export function registerSyncCommands(program: Command): Command {
     .option("--config <file>", "JSON config over the profile (env ROSTERLAB_SYNC_CONFIG)")
     .option("--dry-run", "stop after the plan and print it; change nothing")
     .option("--page-size <n>", "records per page (overrides the config)", positiveInt)
+    .option("--grades", "then export modified grades to the SIS, as the service user (seed 003: nightly grade export)")
     .addOption(lmsOption())
     .option("--json", "print the report as JSON (no progress output)")
     .action(async (flags: RunFlags) => {
@@ -190,12 +194,29 @@ export function registerSyncCommands(program: Command): Command {
           throw err;
         }
         progress?.stop();
+        // Seed 003 "How to sync Grades": grades go with the scheduled roster update, unless the roster run failed.
+        const gradeProgress = json ? undefined : createGradeProgress("scheduled");
+        const grades =
+          flags.grades && result.status !== "failed" && result.status !== "paused"
+            ? await runScheduledGradeExport({
+                store,
+                connection: connection as Connection,
+                settings,
+                ...(flags.dryRun ? { dryRun: true } : {}),
+                ...(gradeProgress ? { onEvent: gradeProgress.onEvent } : {}),
+              }).finally(() => gradeProgress?.stop())
+            : undefined;
         if (json) {
-          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify(grades ? { ...result, grades } : result, null, 2)}\n`);
         } else {
           process.stdout.write(formatReport(result, { color: process.stdout.isTTY === true, store: store.label }));
           if (flags.dryRun && result.batchId) {
             process.stdout.write(await formatPlan(store, result.batchId, 40));
+          }
+          if (grades) {
+            process.stdout.write(formatScheduledExport(grades, process.stdout.isTTY === true));
+          } else if (flags.grades) {
+            process.stdout.write(`grades were not exported: the roster run ${result.status}\n`);
           }
         }
         process.exitCode = result.status === "failed" ? EXIT.failed : result.status === "held" ? EXIT.held : EXIT.ok;

@@ -75,6 +75,19 @@ export const SyncSettingsSchema = z
     paused: z.boolean(),
     /** The scheduled update time (HH:MM), shown in status; a scheduler (cron, CI) runs `rosterlab sync` then. */
     schedule: z.string().regex(/^\d{2}:\d{2}$/, "expected HH:MM"),
+    /** Grade export to the SIS (seed 003 "Grade Export" and "Configuration options": Grades Export). */
+    grades: z
+      .object({
+        /** The source system has Grades Export enabled; without it nothing is ever sent. */
+        export: z.boolean(),
+        /** Send modified grades with the scheduled update (`rosterlab sync --grades`). */
+        nightly: z.boolean(),
+        /** Let teachers export a course on demand (`rosterlab grades export`). */
+        onDemand: z.boolean(),
+        /** Who scheduled exports are shown as in the export history (seed 003: the IPSIS service user). */
+        serviceUser: z.string().min(1),
+      })
+      .strict(),
     fetch: z
       .object({
         pageSize: z.number().int().min(1).max(100_000),

@@ -48,6 +48,7 @@ export const BRIGHTSPACE: SyncSettings = {
   orgDefinedIdFrom: "sourcedId",
   paused: false,
   schedule: "02:00",
+  grades: { export: true, nightly: true, onDemand: true, serviceUser: "IPSIS Service" },
   fetch: { pageSize: 1000, concurrency: 4, timeoutMs: 30_000, retries: 5, overlapSeconds: 120 },
 };
 
@@ -73,6 +74,7 @@ export const ITSLEARNING: SyncSettings = {
   },
   deletion: { classes: "archive", persons: "softDelete", missingInFullRun: true },
   unenrolFromOrgs: true,
+  grades: { ...BRIGHTSPACE.grades, serviceUser: "SIS sync" },
 };
 
 export const PROFILES = { brightspace: BRIGHTSPACE, itslearning: ITSLEARNING } as const;

@@ -13,6 +13,13 @@ export {
   generatorOptionsFromFlags,
   LOCALES,
 } from "./generator-options.js";
+export {
+  MassWithdrawalError,
+  type MassWithdrawalOptions,
+  type MassWithdrawalSummary,
+  runMassWithdrawal,
+  withMassWithdrawal,
+} from "./mass-withdrawal.js";
 export { PRESETS, SIZE_NAMES, type SizeName } from "./presets.js";
 export { createProgressReporter } from "./progress.js";
 export { isDatabaseEmpty, SeedError, type SeedOptions, type SeedSummary, seedDatabase } from "./seed-database.js";

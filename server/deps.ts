@@ -25,6 +25,8 @@ export interface DistrictClockPort {
   /** Throws an error with `code` NOT_SEEDED (nothing to advance) or BAD_DAYS for refusals the caller should see. */
   advance(days: number, options?: { churnRate?: number }): Promise<Record<string, unknown>>;
   status(): Promise<Record<string, unknown>>;
+  /** The mass-withdrawal day (seed/mass-withdrawal.ts); codes NOT_SEEDED, UNKNOWN_SCHOOL, BAD_SHARE. */
+  massWithdrawal?(options: { schoolIds?: string[]; share?: number }): Promise<Record<string, unknown>>;
 }
 
 export interface AppDeps {

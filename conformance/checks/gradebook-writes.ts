@@ -19,11 +19,30 @@ export interface WriteTarget {
   gradingPeriodId?: string;
 }
 
+/**
+ * A grading period the class is graded in: one of its first term's grading periods, else the term itself, else any
+ * grading period (a provider may check that a line item's gradingPeriod is among its class's sessions).
+ */
+async function gradingPeriodOf(ctx: CheckContext, classId: string): Promise<string | undefined> {
+  const cls = await ctx.cachedGet(fillPath(endpointById("getClass").path, { id: classId }));
+  const terms = (cls.json as { class?: { terms?: { sourcedId?: unknown }[] } } | undefined)?.class?.terms ?? [];
+  const term = terms.map((t) => t.sourcedId).find((id): id is string => typeof id === "string");
+  if (term) {
+    const periods = endpointById("getGradingPeriodsForTerm");
+    const res = await ctx.cachedGet(fillPath(periods.path, { termId: term }));
+    const gp = looseRecords(res, periods.envelope).find((r) => typeof r.sourcedId === "string");
+    return gp ? String(gp.sourcedId) : term;
+  }
+  return (await listIds(ctx, endpointById("getAllGradingPeriods"), {}))[0];
+}
+
 /** Finds a class holding a student: /classes then /classes/{id}/students, falling back to enrollments. */
 export function findWriteTarget(ctx: CheckContext): Promise<WriteTarget | undefined> {
   return ctx.once("write-target", async () => {
-    const gp = (await listIds(ctx, endpointById("getAllGradingPeriods"), {}))[0];
-    const withGp = (t: Omit<WriteTarget, "gradingPeriodId">): WriteTarget => (gp ? { ...t, gradingPeriodId: gp } : t);
+    const withGp = async (t: Omit<WriteTarget, "gradingPeriodId">): Promise<WriteTarget> => {
+      const gp = await gradingPeriodOf(ctx, t.classId);
+      return gp ? { ...t, gradingPeriodId: gp } : t;
+    };
     const studentsFor = endpointById("getStudentsForClass");
     for (const classId of (await listIds(ctx, endpointById("getAllClasses"), {})).slice(0, 20)) {
       const res = await ctx.cachedGet(fillPath(studentsFor.path, { classId }));

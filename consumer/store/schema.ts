@@ -275,3 +275,160 @@ export const auditLog = lms.table(
   },
   (t) => [index().on(t.batchId), index().on(t.entity, t.sisId)],
 );
+
+// ---- gradebook (consumer/grades/) -------------------------------------------------------------------------------
+// The LMS side of grade export (seed 003 "Grade Export", "How to sync Grades"): categories, grade items and grades
+// as teachers keep them, plus what was last sent of each and an export history. Written by consumer/grades/ only.
+
+export type GradeCategoryStatus = "active" | "deleted";
+
+/**
+ * Grade categories. SIS ones come from the provider (`GET /categories`) with export-to-SIS on and no offering
+ * (every course may use them); a teacher's own categories belong to one offering and never export. An SIS category
+ * the provider no longer lists is `deleted` and its grade items stop exporting.
+ */
+export const gradeCategories = lms.table(
+  "grade_categories",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    /** The category's sourcedId at the SIS; null for a teacher's own category. */
+    sisId: text(),
+    /** The course offering a teacher's own category belongs to; null for SIS categories. */
+    offeringId: bigint({ mode: "number" }),
+    name: text().notNull(),
+    /** Seed 003: categories created by the SIS have "Export to SIS" selected; only their grade items are sent. */
+    exportToSis: boolean().notNull().default(false),
+    source: text().$type<RowSource>().notNull(),
+    status: text().$type<GradeCategoryStatus>().notNull().default("active"),
+    createdAt: stamp().notNull(),
+    updatedAt: stamp().notNull(),
+  },
+  (t) => [uniqueIndex().on(t.sisId), index().on(t.offeringId)],
+);
+
+/**
+ * Grade items of a course offering (OneRoster line items once sent). `sessionId` is the academic session org unit
+ * chosen for the item (seed 003: it must be a parent of the offering); `revision` grows with every change, so
+ * "changed since the last send" is a comparison of revisions, free of clocks. Deleted items stay until the SIS
+ * has been sent the DELETE.
+ */
+export const gradeItems = lms.table(
+  "grade_items",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    offeringId: bigint({ mode: "number" }).notNull(),
+    categoryId: bigint({ mode: "number" }),
+    sessionId: bigint({ mode: "number" }),
+    name: text().notNull(),
+    description: text(),
+    assignDate: stamp().notNull(),
+    dueDate: stamp().notNull(),
+    minScore: doublePrecision().notNull().default(0),
+    maxScore: doublePrecision().notNull(),
+    /** Seed 003 "Create a Grade Item": sent as an End of Course assignment. */
+    endOfCourse: boolean().notNull().default(false),
+    revision: integer().notNull().default(1),
+    createdBy: text().notNull(),
+    createdAt: stamp().notNull(),
+    updatedAt: stamp().notNull(),
+    deletedAt: stamp(),
+  },
+  (t) => [index().on(t.offeringId)],
+);
+
+/** A student's grade on a grade item (a OneRoster result once sent); one row per item and user, revised in place. */
+export const grades = lms.table(
+  "grades",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    gradeItemId: bigint({ mode: "number" }).notNull(),
+    userId: bigint({ mode: "number" }).notNull(),
+    /** A OneRoster scoreStatus; only `fully graded` and `exempt` are sent (seed 003, Limitations). */
+    scoreStatus: text().notNull(),
+    score: doublePrecision(),
+    comment: text(),
+    revision: integer().notNull().default(1),
+    gradedBy: text().notNull(),
+    createdAt: stamp().notNull(),
+    updatedAt: stamp().notNull(),
+    deletedAt: stamp(),
+  },
+  (t) => [uniqueIndex().on(t.gradeItemId, t.userId), index().on(t.userId)],
+);
+
+export type GradeObjectKind = "lineItem" | "result";
+export type GradeOutcome = "success" | "failure";
+
+/**
+ * What the SIS holds of each grade item and grade: the revision it last accepted, for results the revision of
+ * their line item at that moment, and the outcome of the latest attempt (a failure is retried on the next run).
+ */
+export const gradeExportState = lms.table(
+  "grade_export_state",
+  {
+    kind: text().$type<GradeObjectKind>().notNull(),
+    /** grade_items.id or grades.id. */
+    lmsId: bigint({ mode: "number" }).notNull(),
+    /** The sourcedId used at the SIS. */
+    sourcedId: text().notNull(),
+    /** The revision the SIS last accepted; null while it never has. */
+    sentRevision: integer(),
+    /** Results: the line item's accepted revision when this result was accepted. */
+    sentItemRevision: integer(),
+    lastOutcome: text().$type<GradeOutcome>().notNull(),
+    lastExportId: bigint({ mode: "number" }),
+    lastAttemptAt: stamp().notNull(),
+    /** When the SIS accepted its DELETE. */
+    deletedAtSis: stamp(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.lmsId] })],
+);
+
+export type GradeExportTrigger = "scheduled" | "on_demand";
+export type GradeExportStatus = "running" | "completed" | "completed_with_errors" | "failed";
+
+/** One export of one course (seed 003 "View All Exports"): who started it, when, and what it sent. */
+export const gradeExports = lms.table(
+  "grade_exports",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    offeringId: bigint({ mode: "number" }).notNull(),
+    trigger: text().$type<GradeExportTrigger>().notNull(),
+    /** The teacher or operator; the service user for scheduled exports (seed 003). */
+    startedBy: text().notNull(),
+    baseUrl: text().notNull(),
+    /** Filters of an on-demand export (section, academic session org units). */
+    sectionId: bigint({ mode: "number" }),
+    sessionId: bigint({ mode: "number" }),
+    status: text().$type<GradeExportStatus>().notNull(),
+    startedAt: stamp().notNull(),
+    finishedAt: stamp(),
+    counts: jsonb().$type<Record<string, Record<string, number>>>(),
+    message: text(),
+  },
+  (t) => [index().on(t.offeringId)],
+);
+
+/**
+ * Per category, grade item and result of an export: sent or not, with the SIS's HTTP status and status payload.
+ * Objects sent as deleted are not listed (seed 003: deletions do not appear in the Export History).
+ */
+export const gradeExportItems = lms.table(
+  "grade_export_items",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    exportId: bigint({ mode: "number" }).notNull(),
+    kind: text().$type<"category" | GradeObjectKind>().notNull(),
+    lmsId: bigint({ mode: "number" }).notNull(),
+    sourcedId: text().notNull(),
+    /** Why it was sent: never sent, changed, failed last time, line item changed (categories: checked). */
+    reason: text().notNull(),
+    outcome: text().$type<GradeOutcome>().notNull(),
+    httpStatus: integer(),
+    /** The provider's status payload (codeMajor, severity, codeMinor, description), normalised. */
+    providerStatus: jsonb().$type<Record<string, string>>(),
+    message: text(),
+    at: stamp().notNull(),
+  },
+  (t) => [index().on(t.exportId)],
+);

@@ -1,5 +1,6 @@
 // The admin surface under /admin, behind its own bearer credential (never an OAuth token): quirk presets
-// and the district clock. Answers in JSON; errors use the same status payload as the data endpoints.
+// and the district clock (advance, and the mass-withdrawal day). Answers in JSON; errors use the same status
+// payload as the data endpoints.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
@@ -17,6 +18,10 @@ export function adminTokenMatches(presented: string | undefined, expected: strin
   return presented !== undefined && timingSafeEqual(digest(presented), digest(expected));
 }
 
+const MassWithdrawalBody = z.object({
+  schools: z.array(z.string().min(1)).min(1).optional(),
+  share: z.number().gt(0).max(1).optional(),
+});
 const AdvanceBody = z.object({
   days: z.number().int().min(1).max(3650),
   churnRate: z.number().min(0).max(1).optional(),
@@ -29,15 +34,20 @@ function clockRefusal(error: unknown): ApiError | undefined {
   if (code === "NOT_SEEDED") {
     return new ApiError("conflict", message);
   }
-  if (code === "BAD_DAYS") {
+  if (code === "BAD_DAYS" || code === "BAD_SHARE") {
     return new ApiError("invalid_data", message);
+  }
+  if (code === "UNKNOWN_SCHOOL") {
+    return new ApiError("not_found", message);
   }
   return undefined;
 }
 
-async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
+/** The JSON body (bounded while it streamed in); `empty` stands for a body with nothing in it, when allowed. */
+async function jsonBody(c: Context<AppEnv>, empty?: unknown): Promise<unknown> {
   try {
-    return parseJsonBody(await readBodyText(c));
+    const text = await readBodyText(c);
+    return empty !== undefined && text.trim() === "" ? empty : parseJsonBody(text);
   } catch (e) {
     throw new ApiError("invalid_data", e instanceof BodyError ? e.message : "body is not valid JSON");
   }
@@ -102,4 +112,25 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
   });
 
   registerFaultAdminRoutes(app, deps);
+  app.post("/admin/clock/mass-withdrawal", async (c) => {
+    const clock = deps.districtClock;
+    if (!clock?.massWithdrawal) {
+      throw new ApiError("not_found", "no district clock with a mass-withdrawal day in this server");
+    }
+    const parsed = MassWithdrawalBody.safeParse(await jsonBody(c, {}));
+    if (!parsed.success) {
+      throw new ApiError(
+        "invalid_data",
+        'body must be {"schools": ["sourcedId", …], "share": S} (both optional; S above 0 and at most 1)',
+      );
+    }
+    const { schools, share } = parsed.data;
+    const summary = await clock
+      .massWithdrawal({ ...(schools ? { schoolIds: schools } : {}), ...(share !== undefined ? { share } : {}) })
+      .catch((error: unknown) => {
+        throw clockRefusal(error) ?? error;
+      });
+    deps.pageCache.invalidate();
+    return c.json(summary);
+  });
 }

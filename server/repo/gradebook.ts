@@ -26,8 +26,9 @@ export interface WriteOutcome {
   defaulted: string[];
 }
 
-const refMissing = (what: string, id: string) =>
-  new ApiError("unprocessable", `${what} '${id}' does not exist; create it first or fix the reference`);
+/** A 422 whose description starts with the JSON path of the bad field, so a client can show which one. */
+const refMissing = (field: string, what: string, id: string) =>
+  new ApiError("unprocessable", `${field}: ${what} '${id}' does not exist; create it first or fix the reference`);
 
 /**
  * Makes `id` exist and locks it for this transaction. A new id is inserted with `values` (ON CONFLICT DO NOTHING
@@ -171,7 +172,7 @@ export async function upsertLineItem(db: Db, id: string, input: LineItemInput, n
       .where(eq(classes.sourcedId, classId))
       .limit(1);
     if (!klass) {
-      throw refMissing("class", classId);
+      throw refMissing("lineItem.class.sourcedId", "class", classId);
     }
     const assignDate = parseInstant(input.assignDate) as Date;
     const dueDate = parseInstant(input.dueDate) as Date;
@@ -180,7 +181,7 @@ export async function upsertLineItem(db: Db, id: string, input: LineItemInput, n
     let defaultCategoryWritten = false;
     if (categoryId !== undefined) {
       if (!(await lockLiveParent(tx, "category", categoryId))) {
-        throw refMissing("category", categoryId);
+        throw refMissing("lineItem.category.sourcedId", "category", categoryId);
       }
     } else {
       const fallback = await defaultCategory(tx, now());
@@ -193,13 +194,21 @@ export async function upsertLineItem(db: Db, id: string, input: LineItemInput, n
 
     let gradingPeriodId = input.gradingPeriod?.sourcedId;
     if (gradingPeriodId !== undefined) {
-      const found = await tx
-        .select({ id: academicSessions.sourcedId })
+      const [period] = await tx
+        .select({ parentId: academicSessions.parentId })
         .from(academicSessions)
         .where(eq(academicSessions.sourcedId, gradingPeriodId))
         .limit(1);
-      if (found.length === 0) {
-        throw refMissing("gradingPeriod", gradingPeriodId);
+      if (!period) {
+        throw refMissing("lineItem.gradingPeriod.sourcedId", "gradingPeriod", gradingPeriodId);
+      }
+      // A line item is graded within its class's sessions: one of the class's terms or a grading period of one.
+      const terms = klass.termIds;
+      if (!terms.includes(gradingPeriodId) && !(period.parentId !== null && terms.includes(period.parentId))) {
+        throw new ApiError(
+          "unprocessable",
+          `lineItem.gradingPeriod.sourcedId: academicSession '${gradingPeriodId}' is not a term of class '${classId}' (${terms.join(", ")}) nor a grading period of one`,
+        );
       }
     } else {
       const gp = await defaultGradingPeriod(tx, klass.termIds, dueDate);
@@ -248,15 +257,18 @@ export async function upsertResult(db: Db, id: string, input: ResultInput, now: 
     // FOR SHARE: a concurrent DELETE of the line item either waits for this write (and then tombstones this
     // result with the rest) or has committed first (and this write sees no live line item).
     if (!(await lockLiveParent(tx, "lineItem", lineItemId))) {
-      throw refMissing("lineItem", lineItemId);
+      throw refMissing("result.lineItem.sourcedId", "lineItem", lineItemId);
     }
     const studentId = input.student.sourcedId;
     const student = await tx.select({ role: users.role }).from(users).where(eq(users.sourcedId, studentId)).limit(1);
     if (student.length === 0) {
-      throw refMissing("student", studentId);
+      throw refMissing("result.student.sourcedId", "student", studentId);
     }
     if (student[0]?.role !== "student") {
-      throw new ApiError("unprocessable", `user '${studentId}' is a ${student[0]?.role}, not a student`);
+      throw new ApiError(
+        "unprocessable",
+        `result.student.sourcedId: user '${studentId}' is a ${student[0]?.role}, not a student`,
+      );
     }
     const values = {
       lineItemId,

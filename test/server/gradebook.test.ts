@@ -30,7 +30,9 @@ describeEachDb("gradebook writes", (kind) => {
       }
     }
     teacherId = (await sp.api("/teachers?limit=1")).body.users[0].sourcedId;
-    gradingPeriodId = (await sp.api("/gradingPeriods?limit=1")).body.academicSessions[0].sourcedId;
+    // A line item's gradingPeriod must be one of its class's sessions: a grading period of the class's first term.
+    const term = (await sp.api(`/classes/${classId}`)).body.class.terms[0].sourcedId;
+    gradingPeriodId = (await sp.api(`/terms/${term}/gradingPeriods?limit=1`)).body.academicSessions[0].sourcedId;
     expect(classId && otherClassId && studentId && teacherId && gradingPeriodId).toBeTruthy();
   });
 

@@ -1,7 +1,7 @@
 // useSeededProvider: for one describe block, a database seeded with the `tiny` district and a provider over it,
 // plus `api()`, a fetch helper that sends a bearer token and returns status, headers and parsed JSON.
 import { afterAll, beforeAll } from "vitest";
-import { createDistrictClock, seedDatabase } from "../../seed/index.js";
+import { createDistrictClock, seedDatabase, withMassWithdrawal } from "../../seed/index.js";
 import { type DbKind, openTestDb, type TestDb } from "./db.js";
 import { createTestClock, type StartProviderOverrides, startProvider, type TestProvider } from "./server.js";
 
@@ -32,7 +32,7 @@ export interface SeededProvider {
 }
 
 export interface SeededProviderOptions extends StartProviderOverrides {
-  /** Give the provider a district clock over the seeded database (for /admin/clock). */
+  /** Give the provider a district clock over the seeded database (for /admin/clock, with the mass-withdrawal day). */
   withDistrictClock?: boolean;
 }
 
@@ -46,7 +46,9 @@ export function useSeededProvider(kind: DbKind, options: SeededProviderOptions =
     const clock = overrides.clock ?? createTestClock(SEEDED_NOW);
     const provider = await startProvider(db.handle, {
       clock,
-      ...(withDistrictClock ? { districtClock: createDistrictClock(db.handle, clock) } : {}),
+      ...(withDistrictClock
+        ? { districtClock: withMassWithdrawal(createDistrictClock(db.handle, clock), db.handle, clock) }
+        : {}),
       ...overrides,
     });
     state = { db, provider, token: await provider.token() };
