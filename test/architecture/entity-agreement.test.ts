@@ -129,10 +129,13 @@ function kindMismatch(kind: FieldKind, fieldSchema: z.ZodType): string | undefin
     case "datetime":
       return s instanceof z.ZodString ? undefined : "a string";
     case "enum": {
-      if (!(s instanceof z.ZodEnum)) {
+      // An enum may also take the spec's extension form (`ext:…`, notes §2.1): a union of the enum and that token.
+      const e =
+        s instanceof z.ZodUnion ? (s.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodEnum) : s;
+      if (!(e instanceof z.ZodEnum)) {
         return "an enum";
       }
-      const options = (s.options as string[]).slice().sort().join(",");
+      const options = (e.options as string[]).slice().sort().join(",");
       return options === [...kind.values].sort().join(",") ? undefined : `the enum [${kind.values.join(", ")}]`;
     }
     case "number":

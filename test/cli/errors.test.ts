@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testEnv } from "../setup/env.js";
+import { childProcessEnv, testEnv } from "../setup/env.js";
 import { describeWithPostgres } from "../support/each-db.js";
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "rosterlab.js");
@@ -23,7 +23,7 @@ interface CliRun {
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", ...env },
+      env: { ...childProcessEnv(), NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
