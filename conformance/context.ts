@@ -1,5 +1,6 @@
 // CheckContext: how checks reach a provider. Only HTTP, only through the injected fetchFn; caches tokens and
-// collection reads, records every exchange (secrets redacted) so a failure carries its proof, and keeps cleanups.
+// collection reads, records every exchange (secrets redacted) so a failure carries its proof, counts which operations
+// of the endpoint table answered, and keeps cleanups.
 import { basicCredentials, buildUrl, formBody, type RecordCheckOptions } from "../oneroster/client/index.js";
 import { ALL_SCOPES, ENDPOINTS, type Endpoint, SCOPES } from "../oneroster/index.js";
 import { CheckFailure, type Profile } from "./check.js";

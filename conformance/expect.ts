@@ -1,5 +1,6 @@
 // Response assertions for checks. Each throws CheckFailure carrying the exchange and the part of the response
-// that proves the problem; `eachOf` runs an assertion per item and bundles every problem into one failure.
+// that proves the problem; `eachOf` runs an assertion per item and bundles every problem into one failure. The
+// strict envelope readers serve END-003; every other check reads records wherever the provider put them.
 import { findRecord, findRecords } from "../oneroster/client/index.js";
 import { type Endpoint, readStatusInfo } from "../oneroster/index.js";
 import { Blocked, CheckFailure, type Problem } from "./check.js";

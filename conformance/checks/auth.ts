@@ -6,6 +6,7 @@ import { Blocked, type Check, type CheckOutcome, READ_PROFILES } from "../check.
 import type { CheckContext, HttpResult } from "../context.js";
 import { readOperations, resolveParams, topLevelCollections, unknownId } from "../discovery.js";
 import { eachOf, ensure, expectErrorPayload, expectStatus, fail } from "../expect.js";
+import { categoryBody, findWriteTarget, lineItemBody, resultBody } from "./gradebook-writes.js";
 
 /** The endpoint auth checks call: the first parameterless collection of the selected profiles. */
 function probe(ctx: CheckContext): Endpoint {
@@ -101,6 +102,55 @@ function failedBasicLogin(ctx: CheckContext): Promise<HttpResult> {
       { id: `${ctx.options.clientId}-unknown`, secret: "wrong-secret" },
     ),
   );
+}
+
+/** One gradebook write made with a token of its minimal scope. */
+interface ScopedWrite {
+  operationId: string;
+  what: string;
+  scope: string;
+  res: HttpResult;
+}
+
+/**
+ * PUTs a category, a line item and a result of its own with a gradebook.createput-only token, then DELETEs them with
+ * a gradebook.delete-only token (AUTH-015 on the six write operations). A string says why it could not.
+ */
+async function minimalScopeWrites(ctx: CheckContext): Promise<ScopedWrite[] | string> {
+  const target = await findWriteTarget(ctx);
+  if (!target) {
+    return "no class with an enrolled student to write against";
+  }
+  const put = await grantedToken(ctx, SCOPES.gradebookWrite);
+  const del = await grantedToken(ctx, SCOPES.gradebookDelete);
+  if (!put || !del) {
+    return "the token endpoint did not grant gradebook.createput or gradebook.delete";
+  }
+  const ids = {
+    category: `${ctx.runId}-scope-cat`,
+    lineItem: `${ctx.runId}-scope-li`,
+    result: `${ctx.runId}-scope-res`,
+  };
+  const objects = [
+    ["putCategory", "deleteCategory", "/categories", "category", categoryBody(ctx, ids.category)],
+    ["putLineItem", "deleteLineItem", "/lineItems", "lineItem", lineItemBody(ctx, target, ids.lineItem, ids.category)],
+    ["putResult", "deleteResult", "/results", "result", resultBody(ctx, target, ids.result, ids.lineItem)],
+  ] as const;
+  const out: ScopedWrite[] = [];
+  for (const [putOp, , path, envelope, body] of objects) {
+    const full = `${path}/${encodeURIComponent(String(body.sourcedId))}`;
+    ctx.deleteLater(full);
+    const auth = { kind: "bearer", token: put.token } as const;
+    const res = await ctx.putJson(full, JSON.stringify({ [envelope]: body }), auth);
+    out.push({ operationId: putOp, what: `PUT ${full}`, scope: SCOPES.gradebookWrite, res });
+  }
+  for (const [, deleteOp, path, , body] of [...objects].reverse()) {
+    const full = `${path}/${encodeURIComponent(String(body.sourcedId))}`;
+    const res = await ctx.request("DELETE", full, { auth: { kind: "bearer", token: del.token } });
+    out.push({ operationId: deleteOp, what: `DELETE ${full}`, scope: SCOPES.gradebookDelete, res });
+  }
+  ctx.clearCache();
+  return out;
 }
 
 /** Flips characters in the signature part of a JWT, or in the middle of an opaque token. */
@@ -379,7 +429,7 @@ export const authChecks: Check[] = [
   },
   {
     id: "AUTH-015",
-    title: "MUST accept, on every read operation, a token holding only the minimal scope its table row names",
+    title: "MUST accept, on every operation, a token holding only the minimal scope its table row names",
     section: "§1.3, §1.4, §1.5, §6.2",
     area: "auth",
     profiles: READ_PROFILES,
@@ -387,25 +437,40 @@ export const authChecks: Check[] = [
       const { calls, uncalled } = await readOperations(ctx);
       const partial = [...uncalled];
       let tried = 0;
-      await eachOf(calls, async ({ endpoint, path }) => {
-        // The table's first scope is the narrowest one (roster-core.readonly before roster.readonly).
-        const minimal = endpoint.scopes[0];
-        const granted = minimal ? await grantedToken(ctx, minimal) : undefined;
-        if (!minimal || !granted) {
-          partial.push(
-            `${endpoint.operationId}: the token endpoint did not grant ${minimal ? short(minimal) : "a scope"}`,
-          );
-          return;
-        }
+      /** Answers a call made with the minimal scope; only 401 and 403 are this check's concern. */
+      const judge = (operationId: string, what: string, scope: string, res: HttpResult) => {
         tried++;
-        const res = await ctx.get(path, { auth: { kind: "bearer", token: granted.token } });
         if (res.status === 401 || res.status === 403) {
           fail(
-            `${endpoint.operationId} GET ${path} refused (${res.status}) a token holding ${short(minimal)}, the scope its table row names`,
+            `${operationId} ${what} refused (${res.status}) a token holding ${short(scope)}, the scope its table row names`,
             res,
-            { status: res.status, scope: minimal },
+            { status: res.status, scope },
           );
         }
+      };
+      const writes = ctx.endpoints(["put", "delete"]);
+      await eachOf([...calls, "writes" as const], async (item) => {
+        if (item === "writes") {
+          if (writes.length === 0) {
+            return;
+          }
+          const made = ctx.allowWrites ? await minimalScopeWrites(ctx) : "a write, run with --allow-writes";
+          if (typeof made === "string") {
+            partial.push(...writes.map((e) => `${e.operationId}: ${made}`));
+            return;
+          }
+          await eachOf(made, async (w) => judge(w.operationId, w.what, w.scope, w.res));
+          return;
+        }
+        // The table's first scope is the narrowest one (roster-core.readonly before roster.readonly).
+        const minimal = item.endpoint.scopes[0] ?? "";
+        const granted = await grantedToken(ctx, minimal);
+        if (!granted) {
+          partial.push(`${item.endpoint.operationId}: the token endpoint did not grant ${short(minimal)}`);
+          return;
+        }
+        const res = await ctx.get(item.path, { auth: { kind: "bearer", token: granted.token } });
+        judge(item.endpoint.operationId, `GET ${item.path}`, minimal, res);
       });
       if (tried === 0) {
         return { skip: partial.join("; ") || "no operation in the selected profiles" };

@@ -162,8 +162,6 @@ export interface WriteFixture {
   ids: { category: string; lineItem: string; result: string };
   bodies: { category: Rec; lineItem: Rec; result: Rec };
   created: { category: HttpResult; lineItem: HttpResult; result: HttpResult };
-  /** performance.now() when the last create was answered. */
-  createdAt: number;
 }
 
 /** Sends the fixture's create PUTs once per run and keeps the answers, whatever they are (GBW-001 judges them). */
@@ -182,7 +180,7 @@ function fixtureAttempt(ctx: CheckContext): Promise<WriteFixture | undefined> {
     const category = await putObject(ctx, "/categories", "category", bodies.category);
     const lineItem = await putObject(ctx, "/lineItems", "lineItem", bodies.lineItem);
     const result = await putObject(ctx, "/results", "result", bodies.result);
-    return { target, ids, bodies, created: { category, lineItem, result }, createdAt: performance.now() };
+    return { target, ids, bodies, created: { category, lineItem, result } };
   });
 }
 
