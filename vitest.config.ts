@@ -11,7 +11,7 @@ export default defineConfig({
     globalSetup: ["test/setup/global-setup.ts"],
     // Generous: consumer suites run whole syncs, and CI machines are shared; a hang still fails.
     testTimeout: 120_000,
-    hookTimeout: 60_000,
+    hookTimeout: 180_000,
     teardownTimeout: 30_000,
     env: { TZ: "UTC" },
   },

@@ -5,6 +5,7 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.js";
 import { ApiError } from "../errors.js";
+import { BodyError, parseJsonBody, readBodyText } from "../http/body.js";
 import type { RouteDeps } from "../routes/context.js";
 import {
   describeFaults,
@@ -19,15 +20,13 @@ import { PROVIDER_SCOPE, type SwitchedFault } from "./store.js";
 
 const QuirksBody = z.object({ quirks: z.array(z.unknown()) });
 
+/** The JSON body, bounded in size while it streams and in nesting depth (server/http/body.ts); undefined when empty. */
 export async function readJson(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") {
-    return undefined;
-  }
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError("invalid_data", "body is not valid JSON");
+    const text = await readBodyText(c);
+    return text.trim() === "" ? undefined : parseJsonBody(text);
+  } catch (e) {
+    throw new ApiError("invalid_data", e instanceof BodyError ? e.message : "body is not valid JSON");
   }
 }
 
