@@ -15,6 +15,8 @@ import type { AppDeps } from "./deps.js";
 import { ApiError, renderError } from "./errors.js";
 import { registerFaultHook } from "./faults/engine.js";
 import { createFaultStore } from "./faults/store.js";
+import { DOCS_PATH, OPENAPI_PATH } from "./openapi/document.js";
+import { registerOpenApiRoutes } from "./openapi/routes.js";
 import { registerRequestLogAdminRoutes } from "./request-log/admin-routes.js";
 import { registerRequestLogHook } from "./request-log/hook.js";
 import { createRequestLog } from "./request-log/writer.js";
@@ -71,8 +73,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       baseUrl: `${origin}${ONEROSTER_BASE_PATH}`,
       tokenUrl: `${origin}${TOKEN_PATH}`,
       jwksUrl: `${origin}/.well-known/jwks.json`,
+      openapiUrl: `${origin}${OPENAPI_PATH}`,
+      docsUrl: `${origin}${DOCS_PATH}`,
     });
   });
+  registerOpenApiRoutes(app, deps);
   registerTokenRoute(app, deps);
   registerJwksRoute(app, deps.keys);
   registerFaultHook(app, testServerDeps);

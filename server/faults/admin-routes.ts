@@ -17,7 +17,7 @@ import {
 import { QUIRKS } from "./presets.js";
 import { PROVIDER_SCOPE, type SwitchedFault } from "./store.js";
 
-const QuirksBody = z.object({ quirks: z.array(z.unknown()) });
+export const QuirksBody = z.object({ quirks: z.array(z.unknown()) });
 
 export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const text = await c.req.text();
