@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { registerConformanceCommand } from "../conformance/cli.js";
+import { registerConsumerCommand } from "../conformance/consumer/cli.js";
 import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
 import {
   addGeneratorOptions,
@@ -121,7 +122,7 @@ registerSeedCommands(program, { migrateDb });
 registerAdminCommands(program, { out: process.stdout, err: process.stderr, env: process.env });
 
 // `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
-registerConformanceCommand(program, async () => {
+const conformance = registerConformanceCommand(program, async () => {
   const running = await startServer(
     { ...DEFAULT_CONFIG, port: 0, logLevel: "error" },
     {
@@ -138,6 +139,15 @@ registerConformanceCommand(program, async () => {
     expiredToken: await running.mintToken(twoHoursAgo),
     close: () => running.close(),
   };
+});
+
+registerConsumerCommand(conformance, {
+  out: process.stdout,
+  err: process.stderr,
+  env: {
+    ...(process.env.ROSTERLAB_URL ? { url: process.env.ROSTERLAB_URL } : {}),
+    ...(process.env.ROSTERLAB_ADMIN_TOKEN ? { adminToken: process.env.ROSTERLAB_ADMIN_TOKEN } : {}),
+  },
 });
 
 program

@@ -22,6 +22,7 @@ import { registerRequestLogHook } from "./request-log/hook.js";
 import { createRequestLog } from "./request-log/writer.js";
 import { originOf, type RouteDeps } from "./routes/context.js";
 import { registerOneRosterRoutes } from "./routes/index.js";
+import { registerScorecardRoutes } from "./scorecard/admin-routes.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerAdminRoutes(app, routeDeps);
   registerClientAdminRoutes(app, testServerDeps);
   registerRequestLogAdminRoutes(app, testServerDeps);
+  registerScorecardRoutes(app, testServerDeps);
 
   app.notFound((c) => {
     const err = new ApiError("not_found", `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`);

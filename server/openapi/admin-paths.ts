@@ -58,8 +58,28 @@ const RequestRow = z.object({
   durationMs: z.number().int(),
   bytes: z.number().int().nullable(),
   total: z.number().int().nullable(),
+  retryAfterMs: z.number().int().nullable(),
   faults: z.array(z.string()),
   findings: z.array(z.string()),
+});
+
+const Verdict = z.object({
+  id: z.string(),
+  title: z.string(),
+  section: z.string(),
+  outcome: z.enum(["pass", "fail", "not-applicable"]),
+  summary: z.string(),
+  evidence: z.array(
+    z.object({
+      id: z.number().int(),
+      at: z.string(),
+      method: z.string(),
+      path: z.string(),
+      query: z.string().nullable(),
+      status: z.number().int(),
+      note: z.string().optional(),
+    }),
+  ),
 });
 
 /** Admin answer schemas by component name (exported for the test that checks real answers against them). */
@@ -82,6 +102,14 @@ export const ADMIN_SCHEMAS = {
   RequestRow,
   RequestPage: z.object({ requests: z.array(RequestRow), cursor: z.number().int().nullable() }),
   Deleted: z.object({ deleted: z.number().int() }),
+  Scorecard: z.object({
+    clientId: z.string(),
+    since: z.string().nullable(),
+    until: z.string().nullable(),
+    requests: z.number().int(),
+    verdicts: z.array(Verdict),
+    summary: z.object({ pass: z.number().int(), fail: z.number().int(), "not-applicable": z.number().int() }),
+  }),
   ClockStatus: z.record(z.string(), z.unknown()).describe("the district clock's state (seed/clock.ts)"),
   AdvanceBody: z.object({ days: z.number().int().min(1).max(3650), churnRate: z.number().min(0).max(1).optional() }),
 } as const;
@@ -101,6 +129,17 @@ const id = { name: "clientId", in: "path", required: true, schema: { type: "stri
 const name = { name: "name", in: "path", required: true, schema: { type: "string" }, description: "a preset name" };
 
 const ROUTES: AdminRoute[] = [
+  {
+    method: "get",
+    path: "/admin/clients/{clientId}/scorecard",
+    operationId: "adminScorecard",
+    summary: "the consumer scorecard of a client over a window, each verdict with its evidence",
+    query: z.object({
+      since: z.iso.datetime({ offset: true }).optional(),
+      until: z.iso.datetime({ offset: true }).optional(),
+    }),
+    ok: { status: "200", schema: "Scorecard", description: "the scorecard" },
+  },
   {
     method: "get",
     path: "/admin/quirks",

@@ -179,6 +179,8 @@ describePrimaryDb("the OpenAPI document", (kind) => {
       (await admin("/admin/clients/openapi-lms/faults")).body,
     );
     expectMatches("/admin/requests", "get", 200, (await admin("/admin/requests?limit=5")).body);
+    const card = await admin(`/admin/clients/${sp.provider.clientId}/scorecard`);
+    expectMatches("/admin/clients/{clientId}/scorecard", "get", 200, card.body);
     expectMatches("/admin/clients/{clientId}", "get", 404, (await admin("/admin/clients/nobody")).body);
     expectMatches("/admin/requests", "get", 400, (await admin("/admin/requests?limit=0")).body);
   });
