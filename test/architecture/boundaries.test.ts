@@ -81,8 +81,14 @@ function checkEdge(edge: ImportEdge): string | undefined {
   }
   switch (area) {
     case "oneroster":
-      if (target !== undefined ? !under(target, "oneroster") : pkgName(specifier) !== "zod") {
-        return "§2.2.1 oneroster/ imports only zod and itself";
+      // The client kit (oneroster/client, issue 7) retries and bounds concurrency with p-retry and p-limit.
+      if (
+        target !== undefined
+          ? !under(target, "oneroster")
+          : pkgName(specifier) !== "zod" &&
+            !(under(from, "oneroster/client") && ["p-retry", "p-limit"].includes(pkgName(specifier)))
+      ) {
+        return "§2.2.1 oneroster/ imports only zod and itself (oneroster/client also p-retry and p-limit)";
       }
       break;
     case "server":
