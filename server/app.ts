@@ -11,6 +11,7 @@ import { registerTokenRoute, TOKEN_PATH } from "./auth/token-route.js";
 import { createPageCache } from "./cache/page-cache.js";
 import { registerClientAdminRoutes } from "./clients/admin-routes.js";
 import { createClientDirectory } from "./clients/directory.js";
+import { registerDashboardRoutes } from "./dashboard/routes.js";
 import type { AppDeps } from "./deps.js";
 import { ApiError, renderError } from "./errors.js";
 import { registerFaultHook } from "./faults/engine.js";
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerClientAdminRoutes(app, testServerDeps);
   registerRequestLogAdminRoutes(app, testServerDeps);
   registerScorecardRoutes(app, testServerDeps);
+  registerDashboardRoutes(app, testServerDeps);
 
   app.notFound((c) => {
     const err = new ApiError("not_found", `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`);

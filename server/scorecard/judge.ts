@@ -140,7 +140,7 @@ function walksOf(rows: RequestLogRow[]): Walk[] {
   const walks: Walk[] = [];
   for (const row of rows) {
     const endpoint = row.operation ? BY_OPERATION.get(row.operation) : undefined;
-    if (!endpoint || endpoint.kind !== "collection" || row.method !== "GET") {
+    if (endpoint?.kind !== "collection" || row.method !== "GET") {
       continue;
     }
     const p = params(row);
