@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import pc from "picocolors";
 import { ZodError } from "zod";
 import { registerConformanceCommand } from "../conformance/cli.js";
+import { registerConsumerCommand } from "../conformance/consumer/cli.js";
 import { registerSyncCommands } from "../consumer/cli.js";
 import { registerGradesCommands } from "../consumer/grades/cli.js";
 import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
@@ -171,7 +172,7 @@ registerGradesCommands(program);
 registerDemoCommand(program);
 
 // `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
-registerConformanceCommand(program, async () => {
+const conformance = registerConformanceCommand(program, async () => {
   const running = await startServer(
     { ...DEFAULT_CONFIG, port: 0, logLevel: "error" },
     {
@@ -188,6 +189,15 @@ registerConformanceCommand(program, async () => {
     expiredToken: await running.mintToken(twoHoursAgo),
     close: () => running.close(),
   };
+});
+
+registerConsumerCommand(conformance, {
+  out: process.stdout,
+  err: process.stderr,
+  env: {
+    ...(process.env.ROSTERLAB_URL ? { url: process.env.ROSTERLAB_URL } : {}),
+    ...(process.env.ROSTERLAB_ADMIN_TOKEN ? { adminToken: process.env.ROSTERLAB_ADMIN_TOKEN } : {}),
+  },
 });
 
 program

@@ -11,6 +11,7 @@ import { registerTokenRoute, TOKEN_PATH } from "./auth/token-route.js";
 import { createPageCache } from "./cache/page-cache.js";
 import { registerClientAdminRoutes } from "./clients/admin-routes.js";
 import { createClientDirectory } from "./clients/directory.js";
+import { registerDashboardRoutes } from "./dashboard/routes.js";
 import { createDbHealth, type DbHealth } from "./db/health.js";
 import type { AppDeps } from "./deps.js";
 import { ApiError, renderError } from "./errors.js";
@@ -18,12 +19,15 @@ import { registerFaultHook } from "./faults/engine.js";
 import { createFaultStore } from "./faults/store.js";
 import { URL_MAX_LENGTH } from "./http/limits.js";
 import { errorFields } from "./log.js";
+import { DOCS_PATH, OPENAPI_PATH } from "./openapi/document.js";
+import { registerOpenApiRoutes } from "./openapi/routes.js";
 import { registerRequestLogAdminRoutes } from "./request-log/admin-routes.js";
 import { registerRequestLogHook } from "./request-log/hook.js";
 import { createRequestLog } from "./request-log/writer.js";
 import { originOf, type RouteDeps } from "./routes/context.js";
 import { HEALTH_PATH, registerHealthRoute } from "./routes/health.js";
 import { registerOneRosterRoutes } from "./routes/index.js";
+import { registerScorecardRoutes } from "./scorecard/admin-routes.js";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -112,9 +116,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       tokenUrl: `${origin}${TOKEN_PATH}`,
       jwksUrl: `${origin}/.well-known/jwks.json`,
       healthUrl: `${origin}${HEALTH_PATH}`,
+      openapiUrl: `${origin}${OPENAPI_PATH}`,
+      docsUrl: `${origin}${DOCS_PATH}`,
     });
   });
   registerHealthRoute(app, routeDeps);
+  registerOpenApiRoutes(app, deps);
   registerTokenRoute(app, routeDeps);
   registerJwksRoute(app, deps.keys);
   registerFaultHook(app, testServerDeps);
@@ -122,6 +129,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerAdminRoutes(app, routeDeps);
   registerClientAdminRoutes(app, testServerDeps);
   registerRequestLogAdminRoutes(app, testServerDeps);
+  registerScorecardRoutes(app, testServerDeps);
+  registerDashboardRoutes(app, testServerDeps);
 
   app.notFound((c) => {
     const err = new ApiError("not_found", `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`);

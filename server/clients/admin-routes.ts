@@ -23,7 +23,7 @@ import {
 } from "./store.js";
 
 const Leniency = z.enum(TOKEN_LENIENCIES);
-const CreateBody = z.strictObject({
+export const CreateClientBody = z.strictObject({
   clientId: z.string().optional(),
   name: z.string(),
   scopes: z.array(z.string()).optional(),
@@ -32,12 +32,12 @@ const CreateBody = z.strictObject({
   clientSecret: z.string().optional(),
   faults: z.array(z.unknown()).optional(),
 });
-const UpdateBody = z.strictObject({
+export const UpdateClientBody = z.strictObject({
   name: z.string().optional(),
   scopes: z.array(z.string()).optional(),
   tokenLeniency: Leniency.optional(),
 });
-const FaultsBody = z.union([
+export const ClientFaultsBody = z.union([
   z.strictObject({ faults: z.array(z.unknown()) }),
   z.strictObject({ quirks: z.array(z.unknown()) }),
 ]);
@@ -85,7 +85,7 @@ export function registerClientAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps & {
 
   app.post("/admin/clients", async (c) => {
     const body = parse(
-      CreateBody,
+      CreateClientBody,
       await readJson(c),
       '{"name": …, "clientId"?: …, "scopes"?: […], "tokenLeniency"?: "strict"|"lenient", "clientSecret"?: …, "faults"?: […]}',
     );
@@ -115,7 +115,7 @@ export function registerClientAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps & {
   });
 
   app.patch("/admin/clients/:id", async (c) => {
-    const body = parse(UpdateBody, await readJson(c), '{"name"?: …, "scopes"?: […], "tokenLeniency"?: …}');
+    const body = parse(UpdateClientBody, await readJson(c), '{"name"?: …, "scopes"?: […], "tokenLeniency"?: …}');
     const changes = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
     const client = await clientCall(() => updateClient(deps.db, c.req.param("id"), changes, deps.clock.now()));
     return c.json({ client: clientJson(client) });
@@ -145,7 +145,7 @@ export function registerClientAdminRoutes(app: Hono<AppEnv>, deps: RouteDeps & {
 
   app.put("/admin/clients/:id/faults", async (c) => {
     const client = await clientCall(() => getClient(deps.db, c.req.param("id")));
-    const body = parse(FaultsBody, await readJson(c), '{"faults": [preset, …]}');
+    const body = parse(ClientFaultsBody, await readJson(c), '{"faults": [preset, …]}');
     await store.replace(clientScope(client.clientId), specsFrom("faults" in body ? body.faults : body.quirks));
     deps.pageCache.invalidate();
     return c.json(await faultsOf(client.clientId));

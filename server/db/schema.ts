@@ -299,6 +299,8 @@ export const requestLog = provider.table(
     bytes: integer(),
     /** X-Total-Count of a collection answer. */
     total: integer(),
+    /** Retry-After of the answer, in milliseconds (a 429 or 503 that asked the client to wait). */
+    retryAfterMs: integer(),
     /** Fault presets that acted on the request. */
     faults: textArray().notNull().default(sql`'{}'::text[]`),
     /** Deviations from the protocol a lenient provider accepted (token requests), for the scorecard. */

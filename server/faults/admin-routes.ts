@@ -18,7 +18,7 @@ import {
 import { QUIRKS } from "./presets.js";
 import { PROVIDER_SCOPE, type SwitchedFault } from "./store.js";
 
-const QuirksBody = z.object({ quirks: z.array(z.unknown()) });
+export const QuirksBody = z.object({ quirks: z.array(z.unknown()) });
 
 /** The JSON body, bounded in size while it streams and in nesting depth (server/http/body.ts); undefined when empty. */
 export async function readJson(c: Context<AppEnv>): Promise<unknown> {

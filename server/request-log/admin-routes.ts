@@ -7,7 +7,7 @@ import type { AppEnv } from "../app-env.js";
 import { ApiError } from "../errors.js";
 import { MAX_LIST, type RequestLog, type RequestLogRow } from "./writer.js";
 
-const Query = z.strictObject({
+export const RequestLogQuery = z.strictObject({
   client: z.string().min(1).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
@@ -25,7 +25,7 @@ export function requestJson(row: RequestLogRow) {
 
 export function registerRequestLogAdminRoutes(app: Hono<AppEnv>, deps: { requestLog: RequestLog }): void {
   app.get("/admin/requests", async (c) => {
-    const parsed = Query.safeParse(c.req.query());
+    const parsed = RequestLogQuery.safeParse(c.req.query());
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ");
       throw new ApiError(
@@ -51,7 +51,7 @@ export function registerRequestLogAdminRoutes(app: Hono<AppEnv>, deps: { request
   });
 
   app.delete("/admin/requests", async (c) => {
-    const parsed = Query.pick({ client: true, until: true }).safeParse(c.req.query());
+    const parsed = RequestLogQuery.pick({ client: true, until: true }).safeParse(c.req.query());
     if (!parsed.success) {
       throw new ApiError("invalid_data", "takes client and until (an ISO date-time) only");
     }

@@ -1,6 +1,6 @@
 // Records every token and OneRoster request in the request log once it has been answered: who (client id, never a
 // token), what (method, path, redacted query, operation), how it went (status, body bytes as sent, duration,
-// X-Total-Count), and which fault presets acted and which deviations were accepted. Never a body.
+// X-Total-Count, Retry-After), and which fault presets acted and which deviations were accepted. Never a body.
 import type { ServerResponse } from "node:http";
 import type { Context, Hono } from "hono";
 import { ONEROSTER_BASE_PATH } from "../../oneroster/index.js";
@@ -10,6 +10,18 @@ import type { Clock } from "../deps.js";
 import { matchEndpoint } from "../faults/engine.js";
 import { redactQuery } from "./redact.js";
 import type { RequestLog } from "./writer.js";
+
+/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `at`; null when absent or unreadable. */
+function retryAfterMs(value: string | null, at: Date): number | null {
+  if (value === null) {
+    return null;
+  }
+  if (/^\s*\d+\s*$/.test(value)) {
+    return Number(value) * 1000;
+  }
+  const when = Date.parse(value);
+  return Number.isNaN(when) ? null : Math.max(0, when - at.getTime());
+}
 
 function loggable(path: string): boolean {
   return path === TOKEN_PATH || path === ONEROSTER_BASE_PATH || path.startsWith(`${ONEROSTER_BASE_PATH}/`);
@@ -58,6 +70,7 @@ export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: Re
       const operation =
         url.pathname === TOKEN_PATH ? "token" : (matchEndpoint(method, url.pathname)?.endpoint.operationId ?? null);
       const total = c.res.headers.get("x-total-count");
+      const retryAfter = c.res.headers.get("retry-after");
       const entry = (status: number, bytes: number | null) => ({
         at,
         requestId: c.get("requestId"),
@@ -70,6 +83,7 @@ export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: Re
         durationMs: Math.round(performance.now() - started),
         bytes,
         total: total !== null && /^\d+$/.test(total) ? Number(total) : null,
+        retryAfterMs: retryAfterMs(retryAfter, at),
         faults: [...(c.get("faults")?.applied ?? [])],
         findings: [...(c.get("findings") ?? [])],
       });

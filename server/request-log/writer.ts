@@ -19,6 +19,7 @@ export interface RequestLogEntry {
   durationMs: number;
   bytes: number | null;
   total: number | null;
+  retryAfterMs: number | null;
   faults: string[];
   findings: string[];
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "provider"."request_log" ADD COLUMN "retry_after_ms" integer;
