@@ -80,6 +80,7 @@ export async function applyPlan(
       if (rows.length === 0) {
         break;
       }
+      const previous = after;
       after = rows[rows.length - 1]?.seq ?? after;
       // Consecutive rows of one entity and action are applied together (bulk inserts for creates).
       let start = 0;
@@ -92,17 +93,14 @@ export async function applyPlan(
         await ctx.apply(first.entity, first.action, rows.slice(start, end));
         start = end;
       }
-      await tx.insert(auditLog).values(
-        rows.map((r) => ({
-          batchId,
-          entity: r.entity,
-          action: r.action,
-          sisId: r.sisId,
-          before: r.before,
-          after: r.after,
-          at: now,
-        })),
-      );
+      // The audit rows are the plan rows themselves: copied inside the database, in seq order, so their JSON is not
+      // parsed and serialised again on the way through.
+      await tx.execute(sql`
+        INSERT INTO ${auditLog} (batch_id, entity, action, sis_id, before, after, at)
+        SELECT batch_id, entity, action, sis_id, before, after, ${now.toISOString()}::timestamptz
+        FROM ${planChanges}
+        WHERE batch_id = ${batchId} AND seq > ${previous} AND seq <= ${after}
+        ORDER BY seq`);
       applied += rows.length;
       onProgress?.(applied);
     }
