@@ -93,6 +93,16 @@ async function dumpLmsTables(lmsUrl: string, dir: string): Promise<void> {
   }
 }
 
+/** An instant no earlier than any stamp the district clock has written, nor than now. */
+async function instantBeforeAdvance(info: ProviderInfo): Promise<string> {
+  const res = await fetch(`${info.origin}/admin/clock`, { headers: { authorization: `Bearer ${info.adminToken}` } });
+  const status = (await res.json()) as { lastStamp?: string };
+  if (res.status !== 200) {
+    throw new Error(`GET /admin/clock answered ${res.status}`);
+  }
+  return new Date(Math.max(Date.now(), status.lastStamp ? Date.parse(status.lastStamp) : 0)).toISOString();
+}
+
 /** Advances the provider's district clock one day through its admin API, at the given churn rate. */
 async function advanceClock(info: ProviderInfo, churnRate: number): Promise<AdvanceSummary> {
   const res = await fetch(`${info.origin}/admin/clock/advance`, {
@@ -171,8 +181,9 @@ async function benchSize(
         await dumpLmsTables(lms.url, dir);
         const copied = await runJob({ mode: "copy", lmsUrl: copyDb.url, dir }, log, tag);
         // The delta reads from just before the churn. (The engine's own `since`, the last run's start minus a
-        // 120 s overlap, would reach into the previous run's churn and read two churns.)
-        const since = new Date().toISOString();
+        // 120 s overlap, would reach into the previous run's churn and read two churns.) A large advance stamps its
+        // changes 1 ms apart and may run ahead of the wall clock, so "before" is the later of now and its last stamp.
+        const since = await instantBeforeAdvance(info);
         log(`${tag}: advancing the district clock one day at churn rate ${churn.rate}...`);
         const advance = await advanceClock(info, churn.rate);
         const touched = advance.changed.users + advance.changed.enrollments;
