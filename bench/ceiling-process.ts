@@ -3,7 +3,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { announceReady } from "./child.js";
+import { announceReady, readInputLine } from "./child.js";
 
 /** One precomputed answer; `path` is the pathname (the query string is ignored when routing). */
 export interface CeilingRoute {
@@ -17,23 +17,7 @@ export interface CeilingInfo {
   origin: string;
 }
 
-function readFirstLine(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    const onData = (d: string) => {
-      buffered += d;
-      const nl = buffered.indexOf("\n");
-      if (nl >= 0) {
-        process.stdin.off("data", onData);
-        resolve(buffered.slice(0, nl));
-      }
-    };
-    process.stdin.setEncoding("utf8").on("data", onData);
-    process.stdin.once("end", () => reject(new Error("stdin closed before the routes arrived")));
-  });
-}
-
-const routes = JSON.parse(await readFirstLine()) as CeilingRoute[];
+const routes = JSON.parse(await readInputLine()) as CeilingRoute[];
 const app = new Hono();
 for (const route of routes) {
   // The body is a prebuilt string: no query, no presenter, no JSON.stringify per request.

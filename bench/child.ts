@@ -95,6 +95,23 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Child side: the one line of input the runner wrote to stdin (a job or the ceiling's bodies). */
+export function readInputLine(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    const onData = (d: string) => {
+      buffered += d;
+      const nl = buffered.indexOf("\n");
+      if (nl >= 0) {
+        process.stdin.off("data", onData);
+        resolve(buffered.slice(0, nl));
+      }
+    };
+    process.stdin.setEncoding("utf8").on("data", onData);
+    process.stdin.once("end", () => reject(new Error("stdin closed before the input line arrived")));
+  });
+}
+
 /** Child side: print the ready line, and exit cleanly on SIGTERM, SIGINT or when the parent's pipe closes. */
 export function announceReady(payload: unknown, close: () => Promise<void>): void {
   let closing = false;

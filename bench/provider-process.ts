@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { Command } from "commander";
-import { type SizeName, seedDatabase } from "../seed/index.js";
+import { createDistrictClock, type SizeName, seedDatabase } from "../seed/index.js";
 import { DEFAULT_CONFIG } from "../server/config.js";
 import { startServer } from "../server/main.js";
 import { announceReady } from "./child.js";
@@ -14,6 +14,8 @@ export interface ProviderInfo {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
+  /** Bearer credential of /admin (the sync figure advances the district clock through it). */
+  adminToken: string;
   driver: string;
   seedMs: number;
   seededRows: number;
@@ -25,6 +27,7 @@ const program = new Command("provider-process")
   .option("--size <name>", "seed size preset", "demo")
   .option("--no-page-cache", "serve every request from the database (the cache is on by default, as in production)")
   .option("--seed <n>", "seed number", "1")
+  .option("--district-clock", "serve /admin/clock over the seeded database, as `rosterlab serve` does")
   .option(
     "--cpu-profile <file>",
     "profile the serving phase only (not start-up or seeding) and write it to FILE on exit",
@@ -37,6 +40,7 @@ const opts = program.opts<{
   seed: string;
   cpuProfile?: string;
   pageCache: boolean;
+  districtClock?: boolean;
 }>();
 let seedMs = 0;
 let seededRows = 0;
@@ -61,6 +65,7 @@ const server = await startServer(
       seedMs = Math.round(performance.now() - started);
       seededRows = summary.totalRows;
     },
+    ...(opts.districtClock ? { districtClock: (handle) => createDistrictClock(handle) } : {}),
   },
 );
 const info: ProviderInfo = {
@@ -69,6 +74,7 @@ const info: ProviderInfo = {
   tokenUrl: server.tokenUrl,
   clientId: server.clientId,
   clientSecret: server.clientSecret,
+  adminToken: server.adminToken,
   driver: server.handle.driver,
   seedMs,
   seededRows,

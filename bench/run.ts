@@ -1,6 +1,7 @@
 // `npm run bench`: req/s and p99 of the provider (child process, seeded demo district) on PGlite and Postgres for
 // `GET /users?limit=100` and a delta query, each against a ceiling measured in the same run: the same Hono stack
-// serving the same bytes precomputed. Medians of several bounded runs; 127.0.0.1 only.
+// serving the same bytes precomputed. Medians of several bounded runs; 127.0.0.1 only. `--only seed` and
+// `--only sync` run the seed-load and consumer sync figures (bench/seed-load.ts, bench/sync-bench.ts) instead.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
@@ -16,6 +17,8 @@ import type { ProviderInfo } from "./provider-process.js";
 import { type FigureRuns, type FigureSummary, renderTable, summarize } from "./report.js";
 import { openScratchDb, type ScratchDb } from "./scratch-db.js";
 import { formatSeedLoadBench, runSeedLoadBench, type SeedLoadBenchRow } from "./seed-load.js";
+import { CHURN_TARGET, DEFAULT_CHURN_RATE, runSyncBench, type SyncBenchResult } from "./sync-bench.js";
+import { memoryGrowth, renderSyncTable } from "./sync-report.js";
 
 type Backend = "pglite" | "postgres";
 
@@ -26,7 +29,7 @@ const Options = z.object({
   connections: z.coerce.number().int().min(1).max(100),
   runs: z.coerce.number().int().min(1).max(15),
   json: z.string().min(1).optional(),
-  only: z.enum(["http", "seed", "all"]),
+  only: z.enum(["http", "seed", "sync", "all"]),
   profile: z.string().min(1).optional(),
   size: z.enum(["tiny", "demo", "district", "large"]),
   figure: z.enum(["users", "delta", "all"]),
@@ -36,6 +39,13 @@ const Options = z.object({
     .transform((v) => v.split(",").map((x) => x.trim()))
     .pipe(z.array(z.enum(["tiny", "demo", "district", "large"])).min(1))
     .optional(),
+  syncSizes: z
+    .string()
+    .transform((v) => v.split(",").map((x) => x.trim()))
+    .pipe(z.array(z.enum(["tiny", "demo", "district", "large"])).min(1)),
+  syncRuns: z.coerce.number().int().min(1).max(15),
+  syncLargeRuns: z.coerce.number().int().min(1).max(15),
+  churnRate: z.coerce.number().gt(0).max(1),
   enforceTarget: z.boolean().default(false),
   /** Server for the Postgres backend; only the scratch database rosterlab_bench is created on it. */
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
@@ -290,10 +300,28 @@ function runSeedLoad(options: BenchOptions): Promise<SeedLoadBenchRow[]> {
   });
 }
 
-function profileSummaries(dir: string, backends: Backend[]): Record<string, ProfileSummary> {
+/** The consumer sync figure (bench/sync-bench.ts): full sync against fetch + COPY, delta after a 1 % churn. */
+function runSync(options: BenchOptions, profileDir: string | undefined): Promise<SyncBenchResult> {
+  return runSyncBench({
+    databaseUrl: options.databaseUrl,
+    sizes: options.syncSizes,
+    runs: options.syncRuns,
+    largeRuns: options.syncLargeRuns,
+    churnRate: options.churnRate,
+    churnTarget: CHURN_TARGET,
+    ...(profileDir ? { profileDir } : {}),
+    log,
+  });
+}
+
+function profileSummaries(dir: string, backends: Backend[], syncSizes: string[]): Record<string, ProfileSummary> {
   const out: Record<string, ProfileSummary> = {};
-  for (const backend of backends) {
-    const file = join(dir, `${backend}-provider.cpuprofile`);
+  const files = [
+    ...backends.map((backend) => `${backend}-provider.cpuprofile`),
+    ...syncSizes.flatMap((size) => [`sync-${size}-full.cpuprofile`, `sync-${size}-delta.cpuprofile`]),
+  ];
+  for (const name of files) {
+    const file = join(dir, name);
     if (existsSync(file)) {
       out[file] = summarizeProfile(readProfile(file), 20);
     }
@@ -310,7 +338,7 @@ async function runBench(options: BenchOptions): Promise<number> {
   const startedAt = new Date().toISOString();
   const summaries: FigureSummary[] = [];
   const raw: FigureRuns[] = [];
-  if (options.only !== "seed") {
+  if (options.only === "http" || options.only === "all") {
     for (const backend of backends) {
       // With the page cache (as served) and without it (the query path itself, every request a cache miss).
       for (const pageCache of options.pageCache === "both" ? [true, false] : [options.pageCache === "on"]) {
@@ -320,8 +348,11 @@ async function runBench(options: BenchOptions): Promise<number> {
       }
     }
   }
-  const seedLoad = options.only !== "http" ? await runSeedLoad(options) : undefined;
-  const profiles = profileDir ? profileSummaries(profileDir, backends) : undefined;
+  const seedLoad = options.only === "seed" || options.only === "all" ? await runSeedLoad(options) : undefined;
+  const sync = options.only === "sync" || options.only === "all" ? await runSync(options, profileDir) : undefined;
+  const profiles = profileDir
+    ? profileSummaries(profileDir, backends, sync ? sync.raw.map((r) => r.size) : [])
+    : undefined;
   const report = {
     startedAt,
     machine: {
@@ -334,6 +365,7 @@ async function runBench(options: BenchOptions): Promise<number> {
     figures: summaries,
     raw,
     ...(seedLoad !== undefined ? { seedLoad } : {}),
+    ...(sync !== undefined ? { sync: { ...sync, memory: memoryGrowth(sync.figures) ?? null } } : {}),
     ...(profiles ? { profiles } : {}),
   };
   if (options.json === "-") {
@@ -350,6 +382,12 @@ async function runBench(options: BenchOptions): Promise<number> {
         `\nseed load (rows/s against raw COPY of the same rows)\n${formatSeedLoadBench(seedLoad)}\n`,
       );
     }
+    if (sync !== undefined) {
+      const runs = sync.raw.map((r) => `${r.size} ${r.runs.length}`).join(", ");
+      process.stdout.write(
+        `\nconsumer sync, Postgres on both sides (medians of ${runs} run(s); ceiling = fetch every page + raw COPY of the same rows; delta after ~${CHURN_TARGET * 100} % churn)\n${renderSyncTable(sync.figures)}\n`,
+      );
+    }
     if (profiles) {
       for (const [name, summary] of Object.entries(profiles)) {
         process.stdout.write(`\nprofile ${name}\n${renderProfile(summary)}\n`);
@@ -364,7 +402,23 @@ async function runBench(options: BenchOptions): Promise<number> {
   for (const m of missed) {
     log(`below target: ${m.backend} ${m.figure} ratio ${m.ratio} < ${m.target}`);
   }
-  return options.enforceTarget && missed.length > 0 ? 3 : 0;
+  const syncMissed: string[] = [];
+  for (const f of sync?.figures ?? []) {
+    if (!f.meetsRatio) {
+      syncMissed.push(`sync ${f.size}: full/ceiling ${f.ratio}`);
+    }
+    if (!f.meetsDelta) {
+      syncMissed.push(`sync ${f.size}: delta/full ${f.deltaShare}`);
+    }
+  }
+  const growth = sync ? memoryGrowth(sync.figures) : undefined;
+  if (growth && !growth.flat) {
+    syncMissed.push(`sync: peak RSS ${growth.to}/${growth.from} ${growth.ratio}`);
+  }
+  for (const m of syncMissed) {
+    log(`missed target: ${m}`);
+  }
+  return options.enforceTarget && missed.length + syncMissed.length > 0 ? 3 : 0;
 }
 
 const program = new Command("bench")
@@ -378,11 +432,15 @@ const program = new Command("bench")
   .option("--connections <n>", "concurrent connections", "10")
   .option("--runs <n>", "runs per figure; medians are reported", "3")
   .option("--json <file>", "also write machine-readable results to FILE ('-' prints only JSON on stdout)")
-  .option("--only <what>", "http | seed | all (seed: the generator + loader bench of bench/seed-load.ts)", "http")
+  .option(
+    "--only <what>",
+    "http | seed | sync | all (seed: the generator + loader bench of bench/seed-load.ts; sync: the consumer sync of bench/sync-bench.ts)",
+    "http",
+  )
   .option("--seed-sizes <list>", "comma-separated presets for the seed-load bench (default: its own choice)")
   .option(
     "--profile <dir>",
-    "profile the provider child while it serves (not while it seeds), write DIR/<backend>-provider.cpuprofile and print where time went",
+    "profile the provider child while it serves (not while it seeds), write DIR/<backend>-provider.cpuprofile and print where time went; with --only sync, the consumer's last full and delta runs (DIR/sync-<size>-<full|delta>.cpuprofile)",
   )
   .option("--size <name>", "seed size preset of the provider's district", "demo")
   .option("--figure <which>", "users | delta | all (one figure at a time keeps a --profile readable)", "all")
@@ -390,6 +448,14 @@ const program = new Command("bench")
     "--page-cache <mode>",
     "on | off | both: measure with the provider's page cache, without it (every request a miss), or both",
     "both",
+  )
+  .option("--sync-sizes <list>", "comma-separated presets for the sync figure", "district,large")
+  .option("--sync-runs <n>", "runs per size of the sync figure; medians are reported", "3")
+  .option("--sync-large-runs <n>", "runs of the sync figure on `large` (each takes minutes)", "1")
+  .option(
+    "--churn-rate <rate>",
+    "district clock churn rate of the first advance (later runs correct it toward 1 % of users + enrollments)",
+    String(DEFAULT_CHURN_RATE),
   )
   .option("--enforce-target", "exit 3 when a figure misses its target ratio")
   .action(async (flags: Record<string, unknown>) => {
