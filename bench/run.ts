@@ -303,6 +303,7 @@ function runSeedLoad(options: BenchOptions): Promise<SeedLoadBenchRow[]> {
 /** The consumer sync figure (bench/sync-bench.ts): full sync against fetch + COPY, delta after a 1 % churn. */
 function runSync(options: BenchOptions, profileDir: string | undefined): Promise<SyncBenchResult> {
   return runSyncBench({
+    childEnv: options.childEnv,
     databaseUrl: options.databaseUrl,
     sizes: options.syncSizes,
     runs: options.syncRuns,

@@ -18,6 +18,8 @@ import type { SyncJob, SyncJobResult } from "./sync-process.js";
 import { type JobFigure, nextChurnRate, type SyncFigure, type SyncRun, summarizeSync } from "./sync-report.js";
 
 export interface SyncBenchOptions {
+  /** The environment each child process gets (read once by bench/run.ts). */
+  childEnv: NodeJS.ProcessEnv;
   /** A Postgres server where scratch databases may be created and dropped. */
   databaseUrl: string;
   sizes: SizeName[];
@@ -48,11 +50,17 @@ export const DEFAULT_CHURN_RATE = 0.0025;
 const figureOf = (r: SyncJobResult): JobFigure => ({ ms: r.ms, peakRssMb: r.peakRssMb, records: r.records });
 
 /** Runs one job in a fresh child process and returns its result (the child exits afterwards). */
-async function runJob(job: SyncJob, log: (line: string) => void, tag: string): Promise<SyncJobResult> {
+async function runJob(
+  job: SyncJob,
+  log: (line: string) => void,
+  tag: string,
+  env: NodeJS.ProcessEnv,
+): Promise<SyncJobResult> {
   log(`${tag}: ${job.mode === "sync" ? (job.full ? "full sync" : "delta sync") : `${job.mode} ceiling`}...`);
   const child = await spawnChild<SyncJobResult>({
     script: "./sync-process.ts",
     input: JSON.stringify(job),
+    env,
     timeoutMs: 3_600_000,
   });
   await child.stop();
@@ -139,6 +147,7 @@ async function benchSize(
     provider = await spawnChild<ProviderInfo>({
       script: "./provider-process.ts",
       args: ["--size", size, "--database-url", providerDb.url, "--no-page-cache", "--district-clock"],
+      env: options.childEnv,
       timeoutMs: 3_600_000,
     });
     const info = provider.info;
@@ -168,10 +177,11 @@ async function benchSize(
               { mode: "sync", lmsUrl: lms.url, connection, full: true, ...profile("full") },
               log,
               tag,
+              options.childEnv,
             );
             checkSync(full, "full");
           } else {
-            fetched = await runJob({ mode: "fetch", connection }, log, tag);
+            fetched = await runJob({ mode: "fetch", connection }, log, tag, options.childEnv);
           }
         }
         if (!full || !fetched) {
@@ -179,7 +189,7 @@ async function benchSize(
         }
         log(`${tag}: dumping the synced LMS tables for the COPY ceiling...`);
         await dumpLmsTables(lms.url, dir);
-        const copied = await runJob({ mode: "copy", lmsUrl: copyDb.url, dir }, log, tag);
+        const copied = await runJob({ mode: "copy", lmsUrl: copyDb.url, dir }, log, tag, options.childEnv);
         // The delta reads from just before the churn. (The engine's own `since`, the last run's start minus a
         // 120 s overlap, would reach into the previous run's churn and read two churns.) A large advance stamps its
         // changes 1 ms apart and may run ahead of the wall clock, so "before" is the later of now and its last stamp.
@@ -192,6 +202,7 @@ async function benchSize(
           { mode: "sync", lmsUrl: lms.url, connection, full: false, since, ...profile("delta") },
           log,
           tag,
+          options.childEnv,
         );
         checkSync(delta, "delta");
         if (delta.syncMode !== "delta") {
