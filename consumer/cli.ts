@@ -3,10 +3,10 @@
 // Exit codes: 0 done (also with record errors and dry runs), 1 failed, 2 bad usage or config, 3 held for approval.
 import { writeFile } from "node:fs/promises";
 import cliProgress from "cli-progress";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { and, asc, desc, eq } from "drizzle-orm";
 import pc from "picocolors";
-import { parseInstant } from "../oneroster/index.js";
+import { instantArg, intArg } from "./cli-args.js";
 import { ConfigError, type Connection, readConsumerEnv, resolveSettings } from "./config.js";
 import { exportRoster, storeCounts } from "./export.js";
 import { runScheduledGradeExport } from "./grades/export.js";
@@ -51,30 +51,6 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, held: 3 } as const;
 export function fail(message: string, code: number = EXIT.usage): never {
   process.stderr.write(`${pc.red("error")} ${message}\n`);
   process.exit(code);
-}
-
-function parseSince(value: string): Date {
-  const d = parseInstant(value);
-  if (!d) {
-    throw new InvalidArgumentError("expected a date (YYYY-MM-DD) or an ISO 8601 date-time with a zone");
-  }
-  return d;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new InvalidArgumentError("expected a positive integer");
-  }
-  return n;
-}
-
-function batchId(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new InvalidArgumentError("expected a batch number (see `rosterlab sync batches`)");
-  }
-  return n;
 }
 
 export async function withStore<T>(flags: CommonFlags, fn: (store: LmsStore) => Promise<T>): Promise<T> {
@@ -127,13 +103,13 @@ export function registerSyncCommands(program: Command): Command {
     .option("--client-secret <secret>", "OAuth 2 client secret; prefer env ROSTERLAB_SYNC_CLIENT_SECRET")
     .option("--scope <scopes>", "space-separated scopes to ask for (env ROSTERLAB_SYNC_SCOPE)")
     .option("--full", "read everything, even when an earlier run succeeded")
-    .option("--since <date>", "a delta from this instant instead of the previous run", parseSince)
+    .option("--since <date>", "a delta from this instant instead of the previous run", instantArg)
     .addOption(
       new Option("--profile <name>", "built-in behaviour (env ROSTERLAB_SYNC_PROFILE)").choices(Object.keys(PROFILES)),
     )
     .option("--config <file>", "JSON config over the profile (env ROSTERLAB_SYNC_CONFIG)")
     .option("--dry-run", "stop after the plan and print it; change nothing")
-    .option("--page-size <n>", "records per page (overrides the config)", positiveInt)
+    .option("--page-size <n>", "records per page (overrides the config)", intArg())
     .option("--grades", "then export modified grades to the SIS, as the service user (seed 003: nightly grade export)")
     .addOption(lmsOption())
     .option("--json", "print the report as JSON (no progress output)")
@@ -261,7 +237,7 @@ export function registerSyncCommands(program: Command): Command {
   sync
     .command("batches")
     .description("recent batches with their status and counts")
-    .option("--limit <n>", "how many", positiveInt, 20)
+    .option("--limit <n>", "how many", intArg(), 20)
     .addOption(lmsOption())
     .option("--json", "print JSON")
     .action(async (flags: CommonFlags & { limit: number }) => {
@@ -289,7 +265,7 @@ export function registerSyncCommands(program: Command): Command {
   sync
     .command("show")
     .description("one batch: counts, hold reasons, errors, the plan and the audit")
-    .argument("<batch>", "batch number", batchId)
+    .argument("<batch>", "batch number", intArg(1, "a batch number (see `rosterlab sync batches`)"))
     .option("--plan [n]", "list the plan's changes (default 50)")
     .option("--audit [n]", "list the audit rows (default 50)")
     .option("--errors [n]", "list the errors with the records' data (default 50)")
@@ -370,7 +346,7 @@ export function registerSyncCommands(program: Command): Command {
   sync
     .command("approve")
     .description("apply exactly the held plan of a batch (refused when the LMS changed since it was planned)")
-    .argument("<batch>", "batch number", batchId)
+    .argument("<batch>", "batch number", intArg(1, "a batch number (see `rosterlab sync batches`)"))
     .option("--by <name>", "who approves (recorded in the batch; default: $USER)")
     .addOption(lmsOption())
     .option("--json", "print JSON")
@@ -395,7 +371,7 @@ export function registerSyncCommands(program: Command): Command {
   sync
     .command("discard")
     .description("drop a held or unfinished batch; the LMS is untouched and the next run reads the same changes again")
-    .argument("<batch>", "batch number", batchId)
+    .argument("<batch>", "batch number", intArg(1, "a batch number (see `rosterlab sync batches`)"))
     .addOption(lmsOption())
     .option("--json", "print JSON")
     .action(async (id: number, flags: CommonFlags) => {

@@ -1,12 +1,13 @@
 // `rosterlab grades …`: the LMS gradebook from a terminal (categories, grade items, grades, simulated teachers) and
 // seed 003's "Export to SIS" on demand with its overview, progress, summary and export history. Exit codes: 0 done,
 // 1 failed, 2 bad usage, 4 exported with failures (see `grades show`).
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import pc from "picocolors";
 import { OneRosterClient } from "../../oneroster/client/index.js";
-import { parseInstant } from "../../oneroster/index.js";
 import { fail, lmsOption, safeEnv, withStore } from "../cli.js";
+import { instantArg, intArg, numberArg } from "../cli-args.js";
+
 import { ConfigError, type Connection, resolveSettings, type SyncSettings } from "../config.js";
 import { PROFILES, type ProfileName } from "../profiles.js";
 import { gradeCategories, gradeExportState, gradeItems, grades } from "../store/schema.js";
@@ -33,6 +34,9 @@ import {
 import { listExports, showExport } from "./history.js";
 import { simulateTeachers } from "./simulate.js";
 
+/** A whole number ≥ 0 (ids, rounds, seeds, limits). */
+const wholeNumber = intArg(0);
+
 export const GRADES_EXIT = { ok: 0, failed: 1, usage: 2, partial: 4 } as const;
 
 interface StoreFlags {
@@ -48,30 +52,6 @@ interface ConnectionFlags extends StoreFlags {
   scope?: string;
   profile?: ProfileName;
   config?: string;
-}
-
-function number(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) {
-    throw new InvalidArgumentError("expected a number");
-  }
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new InvalidArgumentError("expected a whole number");
-  }
-  return n;
-}
-
-function instant(value: string): Date {
-  const d = parseInstant(value);
-  if (!d) {
-    throw new InvalidArgumentError("expected a date (YYYY-MM-DD) or an ISO 8601 date-time with a zone");
-  }
-  return d;
 }
 
 function addConnectionOptions(cmd: Command): Command {
@@ -240,12 +220,12 @@ export function registerGradesCommands(program: Command): Command {
     .requiredOption("--name <name>", "the grade item's name")
     .option("--category <category>", "category: SIS sourcedId, id or name (`grades categories --course …`)")
     .option("--session <session>", "academic session: sourcedId, code or id (a parent of the course)")
-    .requiredOption("--max <n>", "maximum score", number)
-    .option("--min <n>", "minimum score", number, 0)
+    .requiredOption("--max <n>", "maximum score", numberArg)
+    .option("--min <n>", "minimum score", numberArg, 0)
     .option("--end-of-course", "send as an End of Course assignment")
     .option("--description <text>", "a description")
-    .option("--assign-date <date>", "when it was assigned (default now)", instant)
-    .option("--due-date <date>", "when it is due (default the assign date)", instant)
+    .option("--assign-date <date>", "when it was assigned (default now)", instantArg)
+    .option("--due-date <date>", "when it is due (default the assign date)", instantArg)
     .option("--by <name>", "who creates it (default $USER)")
     .addOption(lmsOption())
     .option("--json", "print JSON")
@@ -303,15 +283,15 @@ export function registerGradesCommands(program: Command): Command {
   item
     .command("edit")
     .description("change a grade item (a change re-sends its line item and every one of its results)")
-    .argument("<id>", "grade item id", positiveInt)
+    .argument("<id>", "grade item id", wholeNumber)
     .option("--name <name>", "new name")
     .option("--category <category>", "category: SIS sourcedId, id or name")
     .option("--session <session>", "academic session: sourcedId, code or id")
-    .option("--max <n>", "maximum score", number)
-    .option("--min <n>", "minimum score", number)
+    .option("--max <n>", "maximum score", numberArg)
+    .option("--min <n>", "minimum score", numberArg)
     .option("--end-of-course", "send as an End of Course assignment")
     .option("--no-end-of-course", "not an End of Course assignment")
-    .option("--due-date <date>", "when it is due", instant)
+    .option("--due-date <date>", "when it is due", instantArg)
     .addOption(lmsOption())
     .option("--json", "print JSON")
     .action(
@@ -368,7 +348,7 @@ export function registerGradesCommands(program: Command): Command {
   item
     .command("delete")
     .description("delete a grade item (the SIS is sent a DELETE of its line item on the next export)")
-    .argument("<id>", "grade item id", positiveInt)
+    .argument("<id>", "grade item id", wholeNumber)
     .addOption(lmsOption())
     .action(async (id: number, flags: StoreFlags) => {
       await withStore(flags, (store) =>
@@ -400,14 +380,14 @@ export function registerGradesCommands(program: Command): Command {
   gradesCmd
     .command("enter")
     .description("enter or change a student's grade on a grade item")
-    .requiredOption("--item <id>", "grade item id", positiveInt)
+    .requiredOption("--item <id>", "grade item id", wholeNumber)
     .requiredOption("--student <student>", "student: SIS sourcedId, username, OrgDefinedId or id")
     .addOption(
       new Option("--status <scoreStatus>", "OneRoster scoreStatus (only fully graded and exempt are sent)")
         .choices(["fully graded", "exempt", "partially graded", "submitted", "not submitted"])
         .default("fully graded"),
     )
-    .option("--score <n>", "the score", number)
+    .option("--score <n>", "the score", numberArg)
     .option("--comment <text>", "a comment for the student")
     .option("--by <name>", "who grades (default $USER)")
     .addOption(lmsOption())
@@ -447,7 +427,7 @@ export function registerGradesCommands(program: Command): Command {
   gradesCmd
     .command("clear")
     .description("clear a student's grade (the SIS is sent a DELETE of the result on the next export)")
-    .requiredOption("--item <id>", "grade item id", positiveInt)
+    .requiredOption("--item <id>", "grade item id", wholeNumber)
     .requiredOption("--student <student>", "student: SIS sourcedId, username, OrgDefinedId or id")
     .addOption(lmsOption())
     .action(async (flags: StoreFlags & { item: number; student: string }) => {
@@ -463,9 +443,9 @@ export function registerGradesCommands(program: Command): Command {
   gradesCmd
     .command("simulate")
     .description("simulated teachers: round 0 builds gradebooks in a few courses, later rounds revise them")
-    .option("--round <n>", "0 builds, 1+ revise", positiveInt, 0)
-    .option("--courses <n>", "courses that get a gradebook in round 0", positiveInt, 8)
-    .option("--seed <n>", "random seed", positiveInt, 1)
+    .option("--round <n>", "0 builds, 1+ revise", wholeNumber, 0)
+    .option("--courses <n>", "courses that get a gradebook in round 0", wholeNumber, 8)
+    .option("--seed <n>", "random seed", wholeNumber, 1)
     .addOption(lmsOption())
     .option("--json", "print JSON")
     .action(async (flags: StoreFlags & { round: number; courses: number; seed: number }) => {
@@ -546,7 +526,7 @@ export function registerGradesCommands(program: Command): Command {
     .command("history")
     .description("View All Exports: who sent grades and when, per course (the service user for scheduled exports)")
     .option("--course <course>", "one course offering: SIS sourcedId, code or id")
-    .option("--limit <n>", "how many", positiveInt, 20)
+    .option("--limit <n>", "how many", wholeNumber, 20)
     .addOption(lmsOption())
     .option("--json", "print JSON")
     .action(async (flags: StoreFlags & { course?: string; limit: number }) => {
@@ -576,9 +556,9 @@ export function registerGradesCommands(program: Command): Command {
   gradesCmd
     .command("show")
     .description("one export: course, start and end, who started it, and each category, grade item and result")
-    .argument("<export>", "export id", positiveInt)
+    .argument("<export>", "export id", wholeNumber)
     .option("--failures", "only what failed")
-    .option("--limit <n>", "rows to list", positiveInt, 200)
+    .option("--limit <n>", "rows to list", wholeNumber, 200)
     .addOption(lmsOption())
     .option("--json", "print JSON")
     .action(async (id: number, flags: StoreFlags & { failures?: boolean; limit: number }) => {
