@@ -491,6 +491,12 @@ async function pushCourse(
   const counts = emptyCounts();
   const code = plan.offering.code;
   const baseUrl = options.connection.baseUrl;
+  // An export of this course still `running` was stopped midway (a killed process): say so in the history. What it
+  // sent was recorded chunk by chunk, and what it did not is simply sent again by this export.
+  await db
+    .update(gradeExports)
+    .set({ status: "failed", finishedAt: now(), message: "interrupted: the export stopped before it finished" })
+    .where(and(eq(gradeExports.offeringId, plan.offering.id), eq(gradeExports.status, "running")));
   const [exp] = await db
     .insert(gradeExports)
     .values({
