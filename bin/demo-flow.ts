@@ -11,7 +11,7 @@ import {
   type ScheduledExportReport,
 } from "../consumer/grades/export.js";
 import { type SimulationSummary, simulateTeachers } from "../consumer/grades/simulate.js";
-import { approveBatch, runSync, type SyncReport } from "../consumer/run.js";
+import { approveBatch, runSync, type SyncEvent, type SyncReport } from "../consumer/run.js";
 import { heldCounts } from "../consumer/safety.js";
 import type { LmsStore } from "../consumer/store/open.js";
 import { gradeExportState } from "../consumer/store/schema.js";
@@ -36,6 +36,8 @@ export interface DemoOptions {
   /** Extra client options (tests pass small retry delays). */
   client?: Partial<ClientOptions>;
   onEvent?: (event: DemoEvent) => void;
+  /** Progress of a sync run while it happens (the CLI shows the full sync's collections); none when undefined. */
+  syncProgress?: (label: string) => { onEvent: (e: SyncEvent) => void; stop: () => void } | undefined;
 }
 
 export type DemoEvent =
@@ -175,7 +177,12 @@ export async function runDemoFlow(o: DemoOptions): Promise<DemoReport> {
     report.grades.failures += lineItems.failure + resultCounts.failure + deletions.failure;
   };
   const sync = async (label: string) => {
-    const r = await runSync({ ...base, startedBy: "scheduled" });
+    const progress = o.syncProgress?.(label);
+    const r = await runSync({
+      ...base,
+      startedBy: "scheduled",
+      ...(progress ? { onEvent: progress.onEvent } : {}),
+    }).finally(() => progress?.stop());
     report.syncs.push(syncOf(label, r));
     emit({ type: "sync", label, report: r });
     return r;

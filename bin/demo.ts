@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { getTableName, is, sql } from "drizzle-orm";
 import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import pc from "picocolors";
+import { createProgress } from "../consumer/cli.js";
 import { ConfigError, readConsumerEnv, resolveSettings } from "../consumer/config.js";
 import { formatOverview } from "../consumer/grades/format.js";
 import { type LmsStore, openLmsStore } from "../consumer/store/open.js";
@@ -354,6 +355,8 @@ export function registerDemoCommand(program: Command): void {
           }
           narrator.onEvent(e);
         },
+        // The full sync is the long step: its collections' progress on stderr, as `rosterlab sync` shows it.
+        syncProgress: (label) => (!json && label.includes("full") ? createProgress() : undefined),
       });
       const ms = performance.now() - started;
       if (json) {

@@ -428,7 +428,7 @@ function statusWord(status: string, c: Colors): string {
 }
 
 /** Progress per collection: bars on a terminal, one line per finished collection otherwise. */
-function createProgress(): { onEvent: (e: SyncEvent) => void; stop: () => void } {
+export function createProgress(): { onEvent: (e: SyncEvent) => void; stop: () => void } {
   const tty = process.stderr.isTTY === true;
   const bars = tty
     ? new cliProgress.MultiBar(

@@ -1,7 +1,7 @@
 // Grade export (seed 003 "Grade Export", "How the grade sync works", "Export to SIS"): per course an overview, then line
 // items and results pushed through the retrying OneRosterClient (DELETE for what teachers deleted), each outcome in the
 // history with the provider's status payload; a 4xx never stops the rest. Writes the gradebook tables only.
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import {
   type ClientEvent,
   type ClientOptions,
@@ -457,24 +457,26 @@ async function inChunks<T, R>(
   }
 }
 
+/** Records what the SIS now holds of a chunk's objects (one statement; a chunk never names an object twice). */
 async function upsertState(tx: LmsDb, rows: (typeof gradeExportState.$inferInsert)[]): Promise<void> {
-  for (const row of rows) {
-    await tx
-      .insert(gradeExportState)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [gradeExportState.kind, gradeExportState.lmsId],
-        set: {
-          sourcedId: row.sourcedId,
-          sentRevision: row.sentRevision,
-          sentItemRevision: row.sentItemRevision,
-          lastOutcome: row.lastOutcome,
-          lastExportId: row.lastExportId,
-          lastAttemptAt: row.lastAttemptAt,
-          deletedAtSis: row.deletedAtSis,
-        },
-      });
+  if (rows.length === 0) {
+    return;
   }
+  await tx
+    .insert(gradeExportState)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [gradeExportState.kind, gradeExportState.lmsId],
+      set: {
+        sourcedId: sql`excluded.sourced_id`,
+        sentRevision: sql`excluded.sent_revision`,
+        sentItemRevision: sql`excluded.sent_item_revision`,
+        lastOutcome: sql`excluded.last_outcome`,
+        lastExportId: sql`excluded.last_export_id`,
+        lastAttemptAt: sql`excluded.last_attempt_at`,
+        deletedAtSis: sql`excluded.deleted_at_sis`,
+      },
+    });
 }
 
 /** Pushes one planned course: history rows per category, line item and result; DELETEs without history rows. */
@@ -489,6 +491,12 @@ async function pushCourse(
   const counts = emptyCounts();
   const code = plan.offering.code;
   const baseUrl = options.connection.baseUrl;
+  // An export of this course still `running` was stopped midway (a killed process): say so in the history. What it
+  // sent was recorded chunk by chunk, and what it did not is simply sent again by this export.
+  await db
+    .update(gradeExports)
+    .set({ status: "failed", finishedAt: now(), message: "interrupted: the export stopped before it finished" })
+    .where(and(eq(gradeExports.offeringId, plan.offering.id), eq(gradeExports.status, "running")));
   const [exp] = await db
     .insert(gradeExports)
     .values({

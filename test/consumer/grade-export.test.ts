@@ -24,6 +24,7 @@ import {
   enrollments,
   gradeCategories,
   gradeExportItems,
+  gradeExports,
   orgUnitParents,
   orgUnits,
   users,
@@ -438,6 +439,32 @@ describeEachDb("grade export to the provider", (kind) => {
         httpStatus: 422,
         providerStatus: expect.objectContaining({ field: "lineItem.class.sourcedId" }),
       });
+    });
+  });
+
+  describe("an export stopped midway", () => {
+    it("is marked failed by the next export of the course, which sends what the stopped one did not", async () => {
+      const course = takeCourse();
+      const { learners } = await gradebook(course);
+      // A process killed after the export row and its first chunk: here, the row alone.
+      const [stopped] = await lms.store.db
+        .insert(gradeExports)
+        .values({
+          offeringId: course.id,
+          trigger: "on_demand",
+          startedBy: "teacher-1",
+          baseUrl: lms.connection.baseUrl,
+          status: "running",
+          startedAt: lms.now(),
+        })
+        .returning();
+      const result = await exportCourseGrades({ ...base(), course: course.sisId as string });
+      expect(result.counts.results.success).toBe(learners.length);
+      const [after] = await lms.store.db
+        .select()
+        .from(gradeExports)
+        .where(eq(gradeExports.id, stopped?.id as number));
+      expect(after).toMatchObject({ status: "failed", message: expect.stringMatching(/^interrupted/) });
     });
   });
 
