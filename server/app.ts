@@ -79,6 +79,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       retentionDays: deps.config.requestLogDays,
       maxRows: deps.config.requestLogMaxRows,
     });
+  // The log writes nothing while the database breaker is open, so an outage stays free of connection attempts.
+  requestLog.whenAvailable(() => dbHealth.state() === "ok");
   const testServerDeps = { ...routeDeps, clients: createClientDirectory(deps.db), requestLog };
 
   app.use("*", async (c, next) => {

@@ -59,6 +59,11 @@ export interface RequestLog {
   clear(filter: { clientId?: string; until?: Date }): Promise<number>;
   /** Writes what is buffered and stops the timers. */
   close(): Promise<void>;
+  /**
+   * Tells the writer when the database may be written: while `available()` is false, rows stay buffered (within the
+   * buffer bound) and no connection is opened, so a database outage's breaker is not undone by the log itself.
+   */
+  whenAvailable(available: () => boolean): void;
 }
 
 export const DEFAULT_REQUEST_LOG_OPTIONS: RequestLogOptions = { retentionDays: 7, maxRows: 1_000_000 };
@@ -89,6 +94,7 @@ export function createRequestLog(
   let nextTicket = 0;
   const inFlight = new Set<number>();
   const waiters = new Set<() => void>();
+  let available: () => boolean = () => true;
 
   /** Two index-backed deletes: rows past the age limit, ids below max − maxRows. Every 1000 rows or 10 s, and on reads. */
   const prune = async (): Promise<number> => {
@@ -111,9 +117,28 @@ export function createRequestLog(
       clearTimeout(retry);
       retry = undefined;
     }
+    if (!available()) {
+      // The database is down (the breaker is open): keep the rows and look again later, without a connection.
+      if (buffer.length > MAX_BUFFER) {
+        buffer = buffer.slice(-MAX_BUFFER);
+      }
+      retry = setTimeout(() => void flush(), RETRY_MS);
+      retry.unref?.();
+      return writing;
+    }
     const rows = buffer;
     buffer = [];
     writing = writing.then(async () => {
+      // Looked at again when the write's turn comes: the breaker may have opened while earlier writes waited.
+      if (!available()) {
+        buffer = [...rows, ...buffer].slice(-MAX_BUFFER);
+        retry ??= setTimeout(() => {
+          retry = undefined;
+          void flush();
+        }, RETRY_MS);
+        retry.unref?.();
+        return;
+      }
       try {
         if (rows.length > 0) {
           await db.insert(requestLog).values(rows);
@@ -152,6 +177,9 @@ export function createRequestLog(
   };
 
   return {
+    whenAvailable(fn) {
+      available = fn;
+    },
     begin() {
       const ticket = nextTicket++;
       inFlight.add(ticket);

@@ -12,6 +12,8 @@ import { describeEachDb, describeWithPostgres } from "../support/each-db.js";
 import { SEEDED_NOW, useSeededProvider } from "../support/seeded-provider.js";
 import { createTestClock, startProvider, type TestProvider } from "../support/server.js";
 
+const OUTAGE_ADMIN_TOKEN = "availability-test-admin-token-0123";
+
 /** A TCP proxy in front of Postgres that a test can cut: refuse connections, or accept and never answer. */
 class FlakyProxy {
   private server: Server | undefined;
@@ -71,7 +73,7 @@ describeWithPostgres("a Postgres outage (item 10) [postgres]", () => {
       clock: createTestClock(SEEDED_NOW),
       // Held open for the test's length: while it holds, no request may reach for a connection.
       dbHealth: { retryAfterSeconds: 600 },
-      config: { pageCacheBytes: 0 },
+      config: { pageCacheBytes: 0, adminToken: OUTAGE_ADMIN_TOKEN },
     });
     token = await provider.token();
   });
@@ -91,6 +93,12 @@ describeWithPostgres("a Postgres outage (item 10) [postgres]", () => {
 
   it("answers 503 with Retry-After while the database is unreachable, without queueing for connections, and heals", async () => {
     expect((await get("/users?limit=1")).status).toBe(200);
+    // Reading the request log writes what it holds, so no log write of that request is still queued for a
+    // connection when the database goes away: the count below is of connections the outage's requests open.
+    const logged = await fetch(`${provider.origin}/admin/requests`, {
+      headers: { authorization: `Bearer ${OUTAGE_ADMIN_TOKEN}` },
+    });
+    expect(logged.status).toBe(200);
     await proxy.stop();
     proxy.mode = "blackhole";
     await proxy.start(port);
