@@ -52,7 +52,9 @@ export interface DbHandle {
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 /**
- * The dateLastModified of a write: `provider.take_stamp` (migration 0005) with the writer's wall-clock reading.
+ * The dateLastModified of a write: `provider.take_stamp` (migrations 0005, 0007) with the writer's wall-clock reading;
+ * the answer is that reading or, when the clock has not moved past the last stamp, one millisecond after it, so every
+ * write's stamp is strictly later than every stamp before it. Take one stamp per transaction.
  * Call it as the transaction's last step, after every row lock it needs: from then until commit it holds the write
  * clock, so stamps follow commit order and a delta reader never sees a later commit with an older stamp (notes §8).
  */

@@ -264,9 +264,9 @@ export const settings = provider.table("settings", {
 
 /**
  * The write clock: one row holding the newest dateLastModified any writer has taken. Every data write takes its
- * stamp from `provider.take_stamp(now)` (migration 0005) as its last step before commit, which locks this row until
- * the commit: stamps are therefore handed out in commit order, never decrease, and never run ahead of the wall clock
- * (except to stay at the newest stamp already in the data). See docs in README "Delta reads".
+ * stamp from `provider.take_stamp(now)` (migrations 0005, 0007) as its last step before commit, which locks this row
+ * until the commit: stamps are therefore handed out in commit order, each strictly later than the one before, and
+ * never run ahead of the wall clock except by the millisecond steps that keep them strictly increasing. See docs in README "Delta reads".
  */
 export const writeClock = provider.table(
   "write_clock",

@@ -1,6 +1,7 @@
 // Delta stamps (issue 8, items 8 and 9), proved under concurrency on both backends. The invariant (README "Delta
 // reads"): every write takes its dateLastModified from the write clock as its last step before commit, so
-//   (1) a consumer that reads `dateLastModified>'S − 1 ms'`, S the newest stamp it has seen, never misses a change;
+//   (1) a consumer that reads `dateLastModified>'S'` (or with an overlap, S − 1 ms), S the newest stamp it has seen,
+//       never misses a change, because each stamp is strictly later than the one before (migration 0007);
 //   (2) no stamp is later than its commit (the writer's next clock reading after the commit is never earlier);
 //   (3) no write is re-stamped by another writer.
 // And the district clock never collides with ids clients wrote, however predictable its ids are.
@@ -292,5 +293,44 @@ describeEachDb("the district clock and ids clients wrote (item 8)", (kind) => {
         .where(sql`${table.dateLastModified} < '1900-01-01'::timestamptz`);
       expect(odd[0]?.n).toBe(0);
     }
+  });
+});
+
+describeEachDb("stamps under a frozen clock (migration 0007)", (kind) => {
+  // The default test clock never moves by itself: every write proposes the same instant.
+  const sp = useSeededProvider(kind);
+
+  it("gives each write a stamp strictly after the one before, so a delta from the last stamp seen lists the next write", async () => {
+    const classId = (await sp.api("/classes?limit=1&filter=classType%3D%27scheduled%27")).body.classes[0].sourcedId;
+    const put = (title: string) =>
+      sp.api("/lineItems/frozen-clock-li", {
+        method: "PUT",
+        body: {
+          lineItem: {
+            title,
+            assignDate: "2026-09-16",
+            dueDate: "2026-09-18",
+            class: { sourcedId: classId },
+            resultValueMin: 0,
+            resultValueMax: 1,
+          },
+        },
+      });
+    const stamps: number[] = [];
+    for (const title of ["first", "second", "third"]) {
+      const res = await put(title);
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+      stamps.push(Date.parse(res.body.lineItem.dateLastModified));
+      const since = new Date(stamps.at(-2) ?? 0).toISOString();
+      if (stamps.length > 1) {
+        const delta = await sp.api(`/lineItems?filter=${encodeURIComponent(`dateLastModified>'${since}'`)}`);
+        expect(
+          delta.body.lineItems.map((l: { sourcedId: string }) => l.sourcedId),
+          `delta after ${since}`,
+        ).toContain("frozen-clock-li");
+      }
+    }
+    expect(stamps[1]).toBeGreaterThan(stamps[0] ?? Number.NaN);
+    expect(stamps[2]).toBeGreaterThan(stamps[1] ?? Number.NaN);
   });
 });
