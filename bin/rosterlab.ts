@@ -198,6 +198,7 @@ registerConsumerCommand(conformance, {
     ...(process.env.ROSTERLAB_URL ? { url: process.env.ROSTERLAB_URL } : {}),
     ...(process.env.ROSTERLAB_ADMIN_TOKEN ? { adminToken: process.env.ROSTERLAB_ADMIN_TOKEN } : {}),
   },
+  processEnv: process.env,
 });
 
 program

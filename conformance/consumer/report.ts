@@ -3,6 +3,7 @@
 import type { Builder } from "junit-report-builder";
 import junitModule from "junit-report-builder";
 import pc from "picocolors";
+import type { ScenarioReport } from "./scenario.js";
 import { levelOf, type Scorecard, type Verdict } from "./scorecard.js";
 
 // CJS interop, as in ../report.ts.
@@ -11,6 +12,10 @@ const junit = ((junitModule as unknown as { default?: Builder }).default ?? juni
 const SHOWN_EVIDENCE = 5;
 
 function evidenceLine(e: Verdict["evidence"][number]): string {
+  if (e.method === "STEP") {
+    // A scenario step (see roster.ts): its name, the command's exit status and what was wrong.
+    return `${e.at} step "${e.path}" (exit ${e.status}): ${e.note ?? ""}`;
+  }
   return `${e.at} ${e.method} ${e.path}${e.query ? `?${e.query}` : ""} → ${e.status}${e.note ? `  (${e.note})` : ""}`;
 }
 
@@ -78,4 +83,22 @@ export function formatConsumerJUnit(card: Scorecard): string {
     }
   }
   return builder.build();
+}
+
+/** A scenario: its steps (what the provider did, how the command ended), then the combined card. */
+export function formatScenarioText(report: ScenarioReport, options: { color: boolean }): string {
+  const paint = pc.createColors(options.color);
+  const lines = [paint.bold("rosterlab consumer scenario"), ""];
+  for (const step of report.steps) {
+    const ended = step.timedOut
+      ? paint.red("timed out")
+      : step.exitCode === 0
+        ? paint.green("exit 0")
+        : paint.yellow(`exit ${step.exitCode}`);
+    lines.push(`  ${paint.bold(step.name)}: ${step.change}`);
+    lines.push(
+      `      sync command ${ended} after ${step.ms} ms${step.exportError ? paint.red(`; export unreadable: ${step.exportError}`) : ""}`,
+    );
+  }
+  return `${lines.join("\n")}\n\n${formatConsumerText(report.card, options)}`;
 }

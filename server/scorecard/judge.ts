@@ -269,7 +269,9 @@ function honouredRateLimits(rows: RequestLogRow[]): Verdict {
       continue;
     }
     judged++;
-    const waited = next.at.getTime() - endOf(r);
+    // Measured start to start: a row's duration ends when the server saw the connection close, which lags on a
+    // busy event loop, so end-to-start would blame a client for the server's own delay.
+    const waited = next.at.getTime() - r.at.getTime();
     const needed = r.retryAfterMs ?? MIN_BACKOFF_MS;
     if (waited < needed) {
       hasty.push(evidence(r, `asked to wait ${needed} ms, came back after ${Math.max(0, waited)} ms`));

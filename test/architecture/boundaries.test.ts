@@ -224,6 +224,7 @@ const ENV_READERS: Record<string, string> = {
   "bench/run.ts": "npm run bench (and the environment its child processes inherit)",
   "bench/seed-load.ts": "the seed-load bench when run alone with tsx",
   "test/setup/env.ts": "the test run",
+  "test/fixtures/careless-consumer.ts": "a stand-in for another team's consumer program, run by the scenario tests",
   "drizzle.config.ts": "drizzle-kit",
   "drizzle.lms.config.ts": "drizzle-kit, for the consumer's LMS store",
 };
