@@ -57,7 +57,7 @@ export async function readBodyText(c: Context<AppEnv>): Promise<string> {
 /** Why a body cannot be accepted, in words a client can act on. */
 export class BodyError extends Error {
   constructor(
-    readonly reason: "too_large" | "aborted" | "empty" | "syntax" | "depth" | "nul",
+    readonly reason: "too_large" | "aborted" | "empty" | "syntax" | "depth" | "nul" | "surrogate" | "number",
     message: string,
   ) {
     super(message);
@@ -92,31 +92,63 @@ export function nestsDeeperThan(text: string, max: number): boolean {
 }
 
 /** True when any string (key or value) holds a NUL; walks with an explicit stack, so no depth can overflow it. */
-function containsNul(root: unknown): boolean {
+/** A UTF-16 surrogate without its pair: JSON allows the escape, but UTF-8 (and so Postgres) cannot hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+type Unstorable = "nul" | "surrogate" | "number";
+
+function unstorableText(text: string): Unstorable | undefined {
+  if (text.includes("\u0000")) {
+    return "nul";
+  }
+  return LONE_SURROGATE.test(text) ? "surrogate" : undefined;
+}
+
+/**
+ * The first value a OneRoster store cannot keep as sent, walked without recursion (and without spreading a large
+ * array into arguments): a NUL or a lone surrogate in a string or a key, or a number past a double (JSON.parse
+ * turns 1e400 into Infinity, which would be stored as null).
+ */
+function firstUnstorable(root: unknown): Unstorable | undefined {
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const value = stack.pop();
     if (typeof value === "string") {
-      if (value.includes("\u0000")) {
-        return true;
+      const problem = unstorableText(value);
+      if (problem) {
+        return problem;
+      }
+    } else if (typeof value === "number") {
+      if (!Number.isFinite(value)) {
+        return "number";
       }
     } else if (Array.isArray(value)) {
-      stack.push(...value);
+      for (const item of value) {
+        stack.push(item);
+      }
     } else if (value && typeof value === "object") {
       for (const [k, v] of Object.entries(value)) {
-        if (k.includes("\u0000")) {
-          return true;
+        const problem = unstorableText(k);
+        if (problem) {
+          return problem;
         }
         stack.push(v);
       }
     }
   }
-  return false;
+  return undefined;
 }
 
+const UNSTORABLE_MESSAGES: Record<Unstorable, string> = {
+  nul: "body contains a NUL character (\\u0000), which no OneRoster value can hold",
+  surrogate:
+    "body contains an unpaired UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which is not a character; send the text as valid Unicode",
+  number: "body contains a number too large for a double (e.g. 1e400); send a finite number",
+};
+
 /**
- * Parses a JSON body: empty, malformed, nested deeper than JSON_MAX_DEPTH, or holding a NUL (which Postgres text
- * cannot store) are refused with a BodyError that says what to send instead.
+ * Parses a JSON body: empty, malformed, nested deeper than JSON_MAX_DEPTH, or holding what a store cannot keep as
+ * sent (a NUL or an unpaired surrogate, which Postgres text cannot hold; a number past a double) are refused with a BodyError that says what to send instead.
  */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === "") {
@@ -134,8 +166,9 @@ export function parseJsonBody(text: string): unknown {
   } catch (e) {
     throw new BodyError("syntax", `body is not valid JSON (${(e as Error).message})`);
   }
-  if (containsNul(parsed)) {
-    throw new BodyError("nul", "body contains a NUL character (\\u0000), which no OneRoster value can hold");
+  const problem = firstUnstorable(parsed);
+  if (problem) {
+    throw new BodyError(problem, UNSTORABLE_MESSAGES[problem]);
   }
   return parsed;
 }

@@ -23,6 +23,12 @@ describe("parseJsonBody", () => {
     ['{"a":"x\\u0000y"}', "nul"],
     ['{"a\\u0000":1}', "nul"],
     [`{"a":[[[["\\u0000"]]]]}`, "nul"],
+    ['{"title":"x\\ud800y"}', "surrogate"],
+    ['{"title":"\\udc00"}', "surrogate"],
+    ['{"\\ud83d":1}', "surrogate"],
+    ['{"metadata":{"a":["ok","\\ud83d"]}}', "surrogate"],
+    ['{"score":1e400}', "number"],
+    ['{"a":[-1e999]}', "number"],
   ])("refuses %j as %s", (text, reason) => {
     expect(() => parseJsonBody(text)).toThrow(BodyError);
     try {
@@ -30,6 +36,15 @@ describe("parseJsonBody", () => {
     } catch (e) {
       expect((e as BodyError).reason).toBe(reason);
     }
+  });
+
+  it("keeps paired surrogates (emoji), large finite numbers, and walks a long flat array without spreading it", () => {
+    expect(parseJsonBody('{"title":"\\ud83d\\ude00 ok","score":1.7976931348623157e308}')).toEqual({
+      title: "\u{1F600} ok",
+      score: Number.MAX_VALUE,
+    });
+    const many = `[${Array.from({ length: 300_000 }, () => "0").join(",")}]`;
+    expect((parseJsonBody(many) as number[]).length).toBe(300_000);
   });
 
   it("parses a body exactly at the depth bound", () => {
