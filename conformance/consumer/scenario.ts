@@ -130,30 +130,38 @@ async function startProvider(options: ScenarioOptions): Promise<StartedProvider>
       await once(child, "exit");
     }
   };
-  let outText = "";
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    outText += chunk.toString();
-    const newline = outText.indexOf("\n");
-    if (newline >= 0) {
-      try {
-        const d = JSON.parse(outText.slice(0, newline)) as Record<string, string>;
-        const baseUrl = String(d.baseUrl);
-        return {
-          origin: new URL(baseUrl).origin,
-          baseUrl,
-          tokenUrl: String(d.tokenUrl),
-          adminToken,
-          readerId: String(d.clientId),
-          readerSecret: String(d.clientSecret),
-          stop,
-        };
-      } catch {
-        await stop();
-        throw new ScenarioError(`the provider printed something other than its connection line: ${outText.trim()}`);
+  // The first stdout line is the connection; stdout keeps being drained after it, so the child never blocks on it.
+  const firstLine = await new Promise<string | undefined>((resolve) => {
+    let outText = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      outText += d.toString();
+      const newline = outText.indexOf("\n");
+      if (newline >= 0) {
+        resolve(outText.slice(0, newline));
+        outText = "";
       }
-    }
+    });
+    child.once("exit", () => resolve(undefined));
+  });
+  if (firstLine === undefined) {
+    throw new ScenarioError(`the provider exited before it was ready${errText ? `: ${errText.trim()}` : ""}`);
   }
-  throw new ScenarioError(`the provider exited before it was ready${errText ? `: ${errText.trim()}` : ""}`);
+  try {
+    const d = JSON.parse(firstLine) as Record<string, string>;
+    const baseUrl = String(d.baseUrl);
+    return {
+      origin: new URL(baseUrl).origin,
+      baseUrl,
+      tokenUrl: String(d.tokenUrl),
+      adminToken,
+      readerId: String(d.clientId),
+      readerSecret: String(d.clientSecret),
+      stop,
+    };
+  } catch {
+    await stop();
+    throw new ScenarioError(`the provider printed something other than its connection line: ${firstLine.trim()}`);
+  }
 }
 
 /** The admin API of the scenario's provider: JSON in, JSON out, a refusal is a ScenarioError with its description. */
