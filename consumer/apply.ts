@@ -2,6 +2,7 @@
 // all. The only module that writes the LMS tables (manual edits of an LMS admin live in lms-admin.ts). References
 // travel in the plan as sync keys and are resolved to LMS ids here, so approve can apply a plan made earlier.
 import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { bulkInsert } from "./store/bulk.js";
 import type { LmsDb, LmsTx } from "./store/open.js";
 import {
   auditLog,
@@ -230,10 +231,7 @@ class ApplyContext {
     );
     const links = children.flatMap((c) => c.parentKeys.map((k) => ({ childId: c.childId, parentId: this.unitId(k) })));
     for (let i = 0; i < links.length; i += CHUNK) {
-      await this.tx
-        .insert(orgUnitParents)
-        .values(links.slice(i, i + CHUNK))
-        .onConflictDoNothing();
+      await bulkInsert(this.tx, orgUnitParents, links.slice(i, i + CHUNK), { onConflict: sql`ON CONFLICT DO NOTHING` });
     }
   }
 
@@ -267,21 +265,21 @@ class ApplyContext {
             }
           }
         });
-        const made = await tx
-          .insert(orgUnits)
-          .values(
-            units.map((u, i) => ({
-              kind: u.kind,
-              sisId: (rows[i] as PlanRow).sisId,
-              ...u.fields,
-              status: "active" as const,
-              source: "sis" as const,
-              gradeExport: u.kind === "offering",
-              createdAt: now,
-              updatedAt: now,
-            })),
-          )
-          .returning({ id: orgUnits.id, kind: orgUnits.kind, sisId: orgUnits.sisId });
+        const made = (await bulkInsert(
+          tx,
+          orgUnits,
+          units.map((u, i) => ({
+            kind: u.kind,
+            sisId: (rows[i] as PlanRow).sisId,
+            ...u.fields,
+            status: "active" as const,
+            source: "sis" as const,
+            gradeExport: u.kind === "offering",
+            createdAt: now,
+            updatedAt: now,
+          })),
+          { returning: ["id", "kind", "sisId"] },
+        )) as { id: number; kind: string; sisId: string | null }[];
         if (made.length !== units.length) {
           throw new Error("apply: insert returned no row");
         }
@@ -373,7 +371,9 @@ class ApplyContext {
     });
     switch (action) {
       case "create":
-        await tx.insert(users).values(
+        await bulkInsert(
+          tx,
+          users,
           rows.map((r) => ({
             sisId: r.sisId,
             ...fields(r.after ?? {}),
@@ -455,10 +455,12 @@ class ApplyContext {
   private async insertParentLinks(pairs: { parent: string; child: string }[], ids: Map<string, number>) {
     const resolved = this.resolveLinks(pairs, ids);
     for (let i = 0; i < resolved.length; i += CHUNK) {
-      await this.tx
-        .insert(parentLinks)
-        .values(resolved.slice(i, i + CHUNK).map((r) => ({ ...r, source: "sis" as const, createdAt: this.now })))
-        .onConflictDoNothing();
+      await bulkInsert(
+        this.tx,
+        parentLinks,
+        resolved.slice(i, i + CHUNK).map((r) => ({ ...r, source: "sis" as const, createdAt: this.now })),
+        { onConflict: sql`ON CONFLICT DO NOTHING` },
+      );
     }
   }
 
@@ -506,7 +508,7 @@ class ApplyContext {
       };
     });
     for (let i = 0; i < values.length; i += CHUNK) {
-      await tx.insert(enrollments).values(values.slice(i, i + CHUNK));
+      await bulkInsert(tx, enrollments, values.slice(i, i + CHUNK));
     }
   }
 

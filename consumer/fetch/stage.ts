@@ -4,6 +4,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { checkRecord, type OneRosterClient } from "../../oneroster/client/index.js";
 import { CALL_ORDER, type CollectionName, type SyncCollection } from "../collections.js";
+import { bulkInsert } from "../store/bulk.js";
 import type { LmsDb } from "../store/open.js";
 import { batchCollections, batchErrors, stagedRecords } from "../store/schema.js";
 
@@ -124,16 +125,21 @@ async function stageCollection(options: StageOptions, collection: SyncCollection
       const done = page.next === undefined;
       await db.transaction(async (tx) => {
         if (valid.length > 0) {
-          await tx
-            .insert(stagedRecords)
-            .values(valid.map((v) => ({ batchId, collection: collection.name, ...v })))
-            .onConflictDoUpdate({
-              target: [stagedRecords.batchId, stagedRecords.collection, stagedRecords.sourcedId],
-              set: { record: sql`excluded.record` },
-            });
+          await bulkInsert(
+            tx,
+            stagedRecords,
+            valid.map((v) => ({ batchId, collection: collection.name, ...v })),
+            {
+              onConflict: sql.raw(
+                'ON CONFLICT ("batch_id", "collection", "sourced_id") DO UPDATE SET "record" = excluded."record"',
+              ),
+            },
+          );
         }
         if (invalid.length > 0) {
-          await tx.insert(batchErrors).values(
+          await bulkInsert(
+            tx,
+            batchErrors,
             invalid.map((e) => ({
               batchId,
               collection: collection.name,

@@ -7,6 +7,7 @@ import type { AcademicSession, Class, Course, Enrollment, Org, User } from "../.
 import type { CollectionName } from "../collections.js";
 import type { SyncSettings } from "../config.js";
 import type { StagedCollection } from "../fetch/stage.js";
+import { bulkInsert } from "../store/bulk.js";
 import type { LmsDb } from "../store/open.js";
 import {
   batchErrors,
@@ -164,11 +165,11 @@ class PlanWriter {
 
   async flush(): Promise<void> {
     if (this.rows.length > 0) {
-      await this.db.insert(planChanges).values(this.rows);
+      await bulkInsert(this.db, planChanges, this.rows);
       this.rows = [];
     }
     if (this.errs.length > 0) {
-      await this.db.insert(batchErrors).values(this.errs);
+      await bulkInsert(this.db, batchErrors, this.errs);
       this.errs = [];
     }
   }
