@@ -402,7 +402,14 @@ function wrapPglite(client: PGlite, label: string): DbHandle {
     clone: async () => wrapPglite((await client.clone()) as PGlite, `${label} (clone)`),
     close: async () => {
       if (!client.closed) {
-        await client.close();
+        try {
+          await client.close();
+        } catch (error) {
+          // A crashed engine (a WebAssembly trap) has nothing left to flush and cannot shut down cleanly.
+          if (classifyDbFailure(error) !== "fatal") {
+            throw error;
+          }
+        }
       }
     },
   };
