@@ -3,7 +3,7 @@
 // The key is every input of the rows (generator options and version), the migration set and the engine release.
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, openAsBlob } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open as openFile, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -94,6 +94,18 @@ async function sha256File(path: string): Promise<string> {
     hash.update(chunk as Buffer);
   }
   return hash.digest("hex");
+}
+
+/** True when the file starts with a POSIX tar header (the "ustar" magic at byte 257). */
+async function isTarball(path: string): Promise<boolean> {
+  const file = await openFile(path, "r");
+  try {
+    const header = Buffer.alloc(512);
+    const { bytesRead } = await file.read(header, 0, 512, 0);
+    return bytesRead === 512 && header.subarray(257, 262).toString("latin1") === "ustar";
+  } finally {
+    await file.close();
+  }
 }
 
 export interface SavedSnapshot {
@@ -198,6 +210,10 @@ export async function restoreSnapshot(
   }
   if ((await sha256File(dataPath)) !== manifest.sha256) {
     return discard(`the snapshot data ${dataPath} is damaged (checksum mismatch)`);
+  }
+  if (!(await isTarball(dataPath))) {
+    // PGlite retries a tarball it cannot read as gzip and leaves that attempt's failure unhandled: check first.
+    return discard(`the snapshot data ${dataPath} is not a data directory tarball`);
   }
   let handle: DbHandle;
   try {
