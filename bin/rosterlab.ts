@@ -149,9 +149,7 @@ serve.action(async (flags: Record<string, unknown>) => {
       ? {
           openDb: async () => {
             const outcome = await restoreSnapshot(snapshotDir, key, (data) => openDb(undefined, { loadDataDir: data }));
-            process.stderr.write(
-              `${outcome.restored ? pc.green("snapshot") : pc.dim("snapshot")} ${outcome.message}\n`,
-            );
+            process.stderr.write(`${outcome.message}\n`);
             if (outcome.restored) {
               start = "restored";
               return outcome.handle;
@@ -177,11 +175,11 @@ serve.action(async (flags: Record<string, unknown>) => {
         await saveSnapshot(snapshotDir, key, handle).then(
           (saved) =>
             process.stderr.write(
-              `${pc.dim("snapshot")} kept the ${describeKey(key)} in ${snapshotDir} (${Math.round(saved.bytes / 1e6)} MB) for the next start\n`,
+              `kept a snapshot of the ${describeKey(key)} in ${snapshotDir} (${Math.round(saved.bytes / 1e6)} MB) for the next start\n`,
             ),
           (error: unknown) =>
             process.stderr.write(
-              `${pc.yellow("snapshot")} could not keep a snapshot in ${snapshotDir}: ${(error as Error).message}\n`,
+              `${pc.yellow("warning")} could not keep a snapshot in ${snapshotDir}: ${(error as Error).message}\n`,
             ),
         );
       }
