@@ -129,6 +129,8 @@ export async function saveSnapshot(dir: string, key: SnapshotKey, handle: DbHand
   const hash = createHash("sha256");
   let bytes = 0;
   try {
+    // A checkpoint first: the restored database then starts without replaying the whole seed from the WAL.
+    await handle.exec("CHECKPOINT");
     const blob = await handle.dumpDataDir();
     const source = Readable.fromWeb(blob.stream() as WebReadableStream<Uint8Array>);
     source.on("data", (chunk: Buffer) => {
