@@ -1,7 +1,8 @@
 // `npm run bench`: req/s and p99 of the provider (child process, seeded demo district) on PGlite and Postgres for
 // `GET /users?limit=100` and a delta query, each against a ceiling measured in the same run: the same Hono stack
-// serving the same bytes precomputed. Medians of several bounded runs; 127.0.0.1 only. `--only seed` and
-// `--only sync` run the seed-load and consumer sync figures (bench/seed-load.ts, bench/sync-bench.ts) instead.
+// serving the same bytes precomputed. Medians of several bounded runs; 127.0.0.1 only. `--only seed`, `--only sync`
+// and `--only startup` run the seed-load, consumer sync and start-up figures (bench/seed-load.ts, bench/sync-bench.ts,
+// bench/startup.ts) instead.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,6 +18,7 @@ import type { ProviderInfo } from "./provider-process.js";
 import { type FigureRuns, type FigureSummary, renderTable, summarize } from "./report.js";
 import { openScratchDb, type ScratchDb } from "./scratch-db.js";
 import { formatSeedLoadBench, runSeedLoadBench, type SeedLoadBenchRow } from "./seed-load.js";
+import { formatStartupBench, runStartupBench, StartupBenchError, type StartupFigure } from "./startup.js";
 import { CHURN_TARGET, DEFAULT_CHURN_RATE, runSyncBench, type SyncBenchResult } from "./sync-bench.js";
 import { memoryGrowth, renderSyncTable } from "./sync-report.js";
 
@@ -29,7 +31,8 @@ const Options = z.object({
   connections: z.coerce.number().int().min(1).max(100),
   runs: z.coerce.number().int().min(1).max(15),
   json: z.string().min(1).optional(),
-  only: z.enum(["http", "seed", "sync", "all"]),
+  only: z.enum(["http", "seed", "sync", "startup", "all"]),
+  startupRuns: z.coerce.number().int().min(1).max(15),
   profile: z.string().min(1).optional(),
   size: z.enum(["tiny", "demo", "district", "large"]),
   figure: z.enum(["users", "delta", "all"]),
@@ -351,6 +354,10 @@ async function runBench(options: BenchOptions): Promise<number> {
   }
   const seedLoad = options.only === "seed" || options.only === "all" ? await runSeedLoad(options) : undefined;
   const sync = options.only === "sync" || options.only === "all" ? await runSync(options, profileDir) : undefined;
+  const startup: StartupFigure[] | undefined =
+    options.only === "startup" || options.only === "all"
+      ? await runStartupBench({ childEnv: options.childEnv, runs: options.startupRuns, size: options.size, log })
+      : undefined;
   const profiles = profileDir
     ? profileSummaries(profileDir, backends, sync ? sync.raw.map((r) => r.size) : [])
     : undefined;
@@ -367,6 +374,7 @@ async function runBench(options: BenchOptions): Promise<number> {
     raw,
     ...(seedLoad !== undefined ? { seedLoad } : {}),
     ...(sync !== undefined ? { sync: { ...sync, memory: memoryGrowth(sync.figures) ?? null } } : {}),
+    ...(startup !== undefined ? { startup } : {}),
     ...(profiles ? { profiles } : {}),
   };
   if (options.json === "-") {
@@ -387,6 +395,11 @@ async function runBench(options: BenchOptions): Promise<number> {
       const runs = sync.raw.map((r) => `${r.size} ${r.runs.length}`).join(", ");
       process.stdout.write(
         `\nconsumer sync, Postgres on both sides (medians of ${runs} run(s); ceiling = fetch every page + raw COPY of the same rows; delta after ~${CHURN_TARGET * 100} % churn)\n${renderSyncTable(sync.figures)}\n`,
+      );
+    }
+    if (startup !== undefined) {
+      process.stdout.write(
+        `\nstart-up (node bin/rosterlab.js serve, in-memory PGlite; first start seeds and keeps a snapshot, second restores it)\n${formatStartupBench(options.size, startup)}\n`,
       );
     }
     if (profiles) {
@@ -416,6 +429,11 @@ async function runBench(options: BenchOptions): Promise<number> {
   if (growth && !growth.flat) {
     syncMissed.push(`sync: peak RSS ${growth.to}/${growth.from} ${growth.ratio}`);
   }
+  for (const f of startup ?? []) {
+    if (!f.meetsTarget) {
+      syncMissed.push(`startup: ${f.start} start median ${f.medianMs} ms > ${f.targetMs} ms`);
+    }
+  }
   for (const m of syncMissed) {
     log(`missed target: ${m}`);
   }
@@ -435,7 +453,7 @@ const program = new Command("bench")
   .option("--json <file>", "also write machine-readable results to FILE ('-' prints only JSON on stdout)")
   .option(
     "--only <what>",
-    "http | seed | sync | all (seed: the generator + loader bench of bench/seed-load.ts; sync: the consumer sync of bench/sync-bench.ts)",
+    "http | seed | sync | startup | all (seed: the generator + loader bench of bench/seed-load.ts; sync: the consumer sync of bench/sync-bench.ts; startup: first and second start of `npm start`, bench/startup.ts)",
     "http",
   )
   .option("--seed-sizes <list>", "comma-separated presets for the seed-load bench (default: its own choice)")
@@ -458,6 +476,7 @@ const program = new Command("bench")
     "district clock churn rate of the first advance (later runs correct it toward 1 % of users + enrollments)",
     String(DEFAULT_CHURN_RATE),
   )
+  .option("--startup-runs <n>", "first + second starts per start-up figure; medians are reported", "5")
   .option("--enforce-target", "exit 3 when a figure misses its target ratio")
   .action(async (flags: Record<string, unknown>) => {
     // The only environment this entry point reads.
@@ -473,7 +492,7 @@ const program = new Command("bench")
       process.exitCode = await runBench({ ...parsed.data, childEnv: { ...process.env, NODE_ENV: "production" } });
     } catch (error) {
       log(
-        error instanceof LoadError || error instanceof BenchError
+        error instanceof LoadError || error instanceof BenchError || error instanceof StartupBenchError
           ? `bench failed: ${error.message}`
           : `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );

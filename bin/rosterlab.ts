@@ -1,5 +1,6 @@
 // The one CLI: `rosterlab serve | seed | advance | sync | grades | conformance | clients | requests | demo`. It wires
 // the parts together (the server never imports seed/ or conformance/, so seeding and the district clock are injected).
+import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { ZodError } from "zod";
@@ -12,14 +13,18 @@ import {
   addGeneratorOptions,
   createDistrictClock,
   createProgressReporter,
+  describeKey,
   generatorOptionsFromFlags,
+  restoreSnapshot,
+  saveSnapshot,
   seedDatabase,
+  snapshotKey,
   withMassWithdrawal,
 } from "../seed/index.js";
 import { registerAdminCommands } from "../server/admin/cli.js";
 import { DEFAULT_CONFIG, readServerConfig } from "../server/config.js";
-import { describeOpenFailure } from "../server/db/client.js";
-import { migrateDb } from "../server/db/migrate.js";
+import { describeOpenFailure, embeddedEngineVersion, openDb } from "../server/db/client.js";
+import { migrateDb, migrationSetId } from "../server/db/migrate.js";
 import {
   type FaultSpec,
   FaultSpecError,
@@ -87,6 +92,11 @@ const serve = program
     ).choices(["json", "string"]),
   )
   .option("--no-seed-if-empty", "do not seed an empty database on start")
+  .option(
+    "--snapshot-dir <dir>",
+    "where the in-memory database keeps its start-up snapshot (env ROSTERLAB_SNAPSHOT_DIR, default .rosterlab/snapshots)",
+  )
+  .option("--no-snapshot", "seed the in-memory database on every start; neither restore nor keep a snapshot")
   .option("--json", "print the connection details as one JSON line");
 addGeneratorOptions(serve);
 serve.action(async (flags: Record<string, unknown>) => {
@@ -124,25 +134,60 @@ serve.action(async (flags: Record<string, unknown>) => {
     fail(badQuirks);
   }
   const json = flags.json === true;
+  // The default in-memory database starts from a snapshot of the same district when one was kept (seed/snapshot.ts).
+  const inMemory = !config.databaseUrl || /^memory:/.test(config.databaseUrl);
+  const snapshotDir =
+    inMemory && flags.snapshot !== false && flags.seedIfEmpty !== false
+      ? resolve(String(flags.snapshotDir ?? process.env.ROSTERLAB_SNAPSHOT_DIR ?? ".rosterlab/snapshots"))
+      : undefined;
+  const key = snapshotKey(generator, { migrations: migrationSetId(), engine: embeddedEngineVersion() });
+  let start: "restored" | "seeded" | "existing" | "empty" = "empty";
   const running = await startServer(config, {
     faults,
     districtClock: (handle) => withMassWithdrawal(createDistrictClock(handle), handle),
+    ...(snapshotDir
+      ? {
+          openDb: async () => {
+            const outcome = await restoreSnapshot(snapshotDir, key, (data) => openDb(undefined, { loadDataDir: data }));
+            process.stderr.write(`${outcome.message}\n`);
+            if (outcome.restored) {
+              start = "restored";
+              return outcome.handle;
+            }
+            return openConfiguredDb(config);
+          },
+        }
+      : {}),
     beforeListen: async (handle) => {
-      if (flags.seedIfEmpty === false) {
+      if (flags.seedIfEmpty === false || start === "restored") {
         return;
       }
       const progress = createProgressReporter(process.stderr, json ? "silent" : "auto");
       const summary = await seedDatabase(handle, { ...generator, ifEmpty: true }, progress.update).finally(() =>
         progress.stop(),
       );
+      start = summary.skipped ? "existing" : "seeded";
       if (!json) {
         process.stderr.write(formatSeedSummary(summary));
+      }
+      if (snapshotDir && !summary.skipped) {
+        // A snapshot that cannot be kept costs the next start a seed, nothing more: say so and serve.
+        await saveSnapshot(snapshotDir, key, handle).then(
+          (saved) =>
+            process.stderr.write(
+              `kept a snapshot of the ${describeKey(key)} in ${snapshotDir} (${Math.round(saved.bytes / 1e6)} MB) for the next start\n`,
+            ),
+          (error: unknown) =>
+            process.stderr.write(
+              `${pc.yellow("warning")} could not keep a snapshot in ${snapshotDir}: ${(error as Error).message}\n`,
+            ),
+        );
       }
     },
   });
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ baseUrl: running.baseUrl, tokenUrl: running.tokenUrl, clientId: running.clientId, clientSecret: running.clientSecret, adminToken: running.adminToken, database: running.handle.label })}\n`,
+      `${JSON.stringify({ baseUrl: running.baseUrl, tokenUrl: running.tokenUrl, clientId: running.clientId, clientSecret: running.clientSecret, adminToken: running.adminToken, database: running.handle.label, start })}\n`,
     );
   } else {
     const row = (k: string, v: string) => `  ${pc.dim(k.padEnd(14))} ${v}\n`;

@@ -8,6 +8,12 @@ import { type DistrictCounts, PRESETS, SIZE_NAMES } from "./presets.js";
 export const LOCALES = ["en_US", "nb_NO", "sv_SE", "nl", "da", "fi"] as const;
 export type LocaleName = (typeof LOCALES)[number];
 
+/**
+ * The generator's own version: bump it in any change that alters the rows generated for the same options (it keys
+ * the start-up snapshots of seed/snapshot.ts, so a bump makes `npm start` seed afresh instead of restoring).
+ */
+export const GENERATOR_VERSION = 1;
+
 /** Seeded records take their dateLastModified from this moment unless `--as-of` says otherwise. */
 export const DEFAULT_AS_OF = "2026-09-15T12:00:00.000Z";
 

@@ -23,3 +23,11 @@ export {
 export { PRESETS, SIZE_NAMES, type SizeName } from "./presets.js";
 export { createProgressReporter } from "./progress.js";
 export { isDatabaseEmpty, SeedError, type SeedOptions, type SeedSummary, seedDatabase } from "./seed-database.js";
+export {
+  describeKey,
+  type RestoreOutcome,
+  restoreSnapshot,
+  type SnapshotKey,
+  saveSnapshot,
+  snapshotKey,
+} from "./snapshot.js";

@@ -85,6 +85,11 @@ export interface StartOptions {
   faults?: readonly FaultSpec[];
   /** What to do when the database engine fails for good (default: log and exit 70 for a supervisor to restart). */
   onFatal?: (error: unknown) => void;
+  /**
+   * Opens the database instead of DATABASE_URL's default (the CLI restores a snapshot of the seeded embedded
+   * database here); a StartupError it throws is shown as is.
+   */
+  openDb?: () => Promise<DbHandle>;
   /** Runs after migration, before listening: the CLI seeds here (the server never imports seed/). */
   beforeListen?: (handle: DbHandle) => Promise<void>;
   districtClock?: (handle: DbHandle) => DistrictClockPort;
@@ -108,7 +113,7 @@ const randomSecret = () => randomBytes(24).toString("base64url");
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   await assertCanListen(config.host, config.port);
-  const handle = await openConfiguredDb(config);
+  const handle = await (options.openDb ? options.openDb() : openConfiguredDb(config));
   try {
     await migrateDb(handle).catch((error: unknown) => {
       throw new StartupError(describeOpenFailure(error, handle.label));

@@ -114,6 +114,8 @@ async function startProvider(options: ScenarioOptions): Promise<StartedProvider>
       options.size ?? "tiny",
       "--seed",
       String(options.seed ?? 1),
+      // A scenario's district is thrown away: no start-up snapshot left behind in the caller's directory.
+      "--no-snapshot",
     ],
     {
       env: { ...inherited, ROSTERLAB_ADMIN_TOKEN: adminToken, ROSTERLAB_LOG: "silent" },

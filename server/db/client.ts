@@ -3,7 +3,9 @@
 // plus what drizzle does not model: raw statements, LISTEN, COPY FROM STDIN inside a transaction, PGlite clones.
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { PGlite, type Transaction as PgliteTransaction } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -45,6 +47,8 @@ export interface DbHandle {
   listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** PGlite only: an independent copy of the whole database (tests clone one migrated template). */
   clone?(): Promise<DbHandle>;
+  /** PGlite only: the whole data directory as an uncompressed tarball, which `openDb(…, { loadDataDir })` restores. */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -98,6 +102,27 @@ export interface OpenDbOptions {
   max?: number;
   /** Seconds postgres.js waits for a connection before the query fails (and the request answers 503). */
   connectTimeoutSeconds?: number;
+  /** PGlite in memory only: start from this data directory (a `dumpDataDir` tarball) instead of an empty database. */
+  loadDataDir?: Blob;
+}
+
+/**
+ * The embedded engine and its version (`pglite-0.3.16`): a data directory dumped by one PGlite release is only
+ * known to load into the same release, so snapshots of the embedded database are keyed by it.
+ */
+export function embeddedEngineVersion(): string {
+  const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
+  let dir = dirname(entry);
+  for (let depth = 0; depth < 4; depth++, dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "@electric-sql/pglite") {
+        return `pglite-${pkg.version}`;
+      }
+    }
+  }
+  return "pglite-unknown";
 }
 
 /**
@@ -262,7 +287,12 @@ export async function openDb(url?: string, options: OpenDbOptions = {}): Promise
   if (dataDir) {
     checkPgliteDir(dataDir);
   }
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  if (dataDir && options.loadDataDir) {
+    throw new DatabaseOpenError("a PGlite data directory dump can only be loaded into an in-memory database");
+  }
+  const client = dataDir
+    ? new PGlite(dataDir)
+    : new PGlite(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   await client.waitReady;
   return wrapPglite(client, dataDir ? `PGlite at ${dataDir}` : "PGlite (in memory)");
 }
@@ -400,6 +430,7 @@ function wrapPglite(client: PGlite, label: string): DbHandle {
       return client.listen(channel, onNotify);
     },
     clone: async () => wrapPglite((await client.clone()) as PGlite, `${label} (clone)`),
+    dumpDataDir: () => client.dumpDataDir("none"),
     close: async () => {
       if (!client.closed) {
         try {

@@ -10,12 +10,16 @@ const BIN = fileURLToPath(new URL("../../bin/rosterlab.js", import.meta.url));
 const children: ChildProcess[] = [];
 
 function serve(args: string[]): ChildProcess {
-  // A clean environment (no DATABASE_URL): the child serves embedded PGlite.
+  // A clean environment (no DATABASE_URL): the child serves embedded PGlite, seeded afresh (no snapshot left behind).
   const env = { ...childProcessEnv(), ROSTERLAB_LOG: "silent" };
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--size", "tiny", "--json", ...args], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, "serve", "--port", "0", "--size", "tiny", "--json", "--no-snapshot", ...args],
+    {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   children.push(child);
   return child;
 }
