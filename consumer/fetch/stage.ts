@@ -2,6 +2,7 @@
 // tables. A page's records and the cursor after it commit in one transaction, so a killed run resumes at the next
 // page with nothing doubled (staged rows are keyed by batch, collection and sourcedId). Touches only staging tables.
 import { and, eq, sql } from "drizzle-orm";
+import pLimit from "p-limit";
 import { checkRecord, type OneRosterClient } from "../../oneroster/client/index.js";
 import { CALL_ORDER, type CollectionName, type SyncCollection } from "../collections.js";
 import { bulkInsert } from "../store/bulk.js";
@@ -59,12 +60,41 @@ export function deltaFilter(since: Date): string {
   return `dateLastModified>'${since.toISOString()}'`;
 }
 
-/** Stages every collection of the call order that is not staged completely yet. */
+/**
+ * Collections staged at once: one collection's next page is fetched while another's is written, so the network and
+ * the store overlap. Each keeps its own cursor, so a killed run still resumes each where it stopped.
+ */
+const PARALLEL_COLLECTIONS = 3;
+
+/** Stages every collection of the call order that is not staged completely yet; answers them in call order. */
 export async function stageCollections(options: StageOptions): Promise<StagedCollection[]> {
-  const out: StagedCollection[] = [];
-  for (const collection of CALL_ORDER) {
-    out.push(await stageCollection(options, collection));
+  const limit = pLimit(PARALLEL_COLLECTIONS);
+  // The first failure stops the others at their next page (and any not started), and is what the caller sees once
+  // every collection has settled: nothing keeps writing after this returns.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const failures: unknown[] = [];
+  const staged = await Promise.all(
+    CALL_ORDER.map((collection) =>
+      limit(async () => {
+        if (signal.aborted) {
+          return undefined;
+        }
+        try {
+          return await stageCollection({ ...options, signal }, collection);
+        } catch (error) {
+          failures.push(error);
+          stop.abort();
+          return undefined;
+        }
+      }),
+    ),
+  );
+  if (failures.length > 0 || options.signal?.aborted) {
+    // The first real failure, not the aborts it caused in the others.
+    throw failures.find((e) => !(signal.aborted && e === signal.reason)) ?? failures[0] ?? options.signal?.reason;
   }
+  const out = staged as StagedCollection[];
   if (out.reduce((n, c) => n + c.records, 0) >= ANALYZE_AFTER) {
     // Fresh statistics before planning pages through the staged rows in sourcedId order: with none (autovacuum has
     // not caught up yet) the planner guesses a few rows and sorts every remaining row for each chunk it reads.
