@@ -66,6 +66,32 @@ export function deltaFilter(since: Date): string {
  */
 const PARALLEL_COLLECTIONS = 3;
 
+/**
+ * Pages with the next one already on its way: while a page is checked and written, the following request is in
+ * flight. Cursors are unaffected (a page's cursor commits with its records); a page fetched ahead of a killed run is
+ * simply fetched again by the next one.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) {
+        return;
+      }
+      next = iterator.next();
+      // Seen by the next await; until then, a failure must not count as unhandled (the caller may stop first).
+      next.catch(() => {});
+      yield result.value;
+    }
+  } finally {
+    // Settle the request in flight before giving the iterator back (a stopped walk leaves nothing running).
+    await next.catch(() => undefined);
+    await iterator.return?.();
+  }
+}
+
 /** Stages every collection of the call order that is not staged completely yet; answers them in call order. */
 export async function stageCollections(options: StageOptions): Promise<StagedCollection[]> {
   const limit = pLimit(PARALLEL_COLLECTIONS);
@@ -129,7 +155,7 @@ async function stageCollection(options: StageOptions, collection: SyncCollection
       query,
       start: state.cursor,
     });
-    for await (const page of pages) {
+    for await (const page of readAhead(pages)) {
       options.signal?.throwIfAborted();
       for (const w of page.warnings) {
         warnings.add(w);
