@@ -3,6 +3,7 @@ import { and, count, eq, type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";
 import { ENTITIES } from "../../oneroster/index.js";
 import type { Db } from "../db/client.js";
+import type { RecordJsonSql } from "../present/json-sql.js";
 import type { QuerySpec } from "../query/parse.js";
 import { orderToSql, whereToSql } from "../query/to-sql.js";
 import type { ParentCheck } from "./relations.js";
@@ -63,6 +64,71 @@ export async function listRecords(
   const countQuery = db.select({ n: count() }).from(table.table).where(where);
   const [rows, counted] = await Promise.all([pageQuery, countQuery]);
   return { rows: rows as Row[], total: Number(counted[0]?.n ?? 0) };
+}
+
+/** Rows of a raw statement: postgres.js answers a row list, PGlite an object with `rows`. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** A page as JSON text: the records joined by commas (no brackets), and the total unless the caller knew it. */
+export interface JsonPage {
+  records: string;
+  total: number | undefined;
+}
+
+/**
+ * The page and its total in ONE statement, the records' JSON text built by Postgres (present/json-sql.ts); the count
+ * is left out when the caller remembers it (`countTotal: false`). Undefined when a record on the page holds a value
+ * SQL cannot present exactly: the caller then presents the page in Node (listRecords).
+ */
+export async function listRecordsJson(
+  db: Db,
+  entity: EntityName,
+  spec: QuerySpec,
+  opts: Omit<ListOptions, "pageLocalSort"> & { json: RecordJsonSql; countTotal: boolean },
+): Promise<JsonPage | undefined> {
+  const table = ENTITY_TABLES[entity];
+  const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones }) ?? sql`true`;
+  const order = sql.join(orderToSql(table, spec.sort, textFields(entity)), sql`, `);
+  // row_number() over the page's own order numbers the records, so string_agg keeps that order by definition.
+  const total = opts.countTotal ? sql`(select count(*) from ${table.table} where ${where})::int` : sql`null::int`;
+  const result = await db.execute(sql`with page as (
+      select ${opts.json.json} as j, ${opts.json.exact} as x, row_number() over (order by ${order}) as n
+      from ${table.table} where ${where} order by ${order} limit ${spec.limit} offset ${spec.offset})
+    select ${total} as total, coalesce(string_agg(j, ',' order by n), '') as records, coalesce(bool_and(x), true) as exact
+    from page`);
+  const row = rowsOf<{ total: number | null; records: string; exact: boolean }>(result)[0];
+  if (!row?.exact) {
+    return undefined;
+  }
+  return { records: row.records, total: row.total ?? undefined };
+}
+
+/**
+ * One record's JSON text by sourcedId within a subset (as getRecord finds it), null when there is none, undefined
+ * when SQL cannot present it exactly (the caller then uses getRecord and presentRecord).
+ */
+export async function getRecordJson(
+  db: Db,
+  entity: EntityName,
+  id: string,
+  subset: Subset | undefined,
+  hideTombstones: boolean,
+  json: RecordJsonSql,
+): Promise<string | null | undefined> {
+  const table = ENTITY_TABLES[entity];
+  const where = whereToSql(table, [eq(table.id, id), ...subsetToSql(table, subset)], undefined, { hideTombstones });
+  const rows = await db
+    .select({ j: sql<string>`${json.json}`, x: sql<boolean>`${json.exact}` })
+    .from(table.table)
+    .where(where)
+    .limit(1);
+  const row = rows[0];
+  if (!row) {
+    return null;
+  }
+  return row.x ? row.j : undefined;
 }
 
 /** One record by sourcedId within a subset, or undefined; gradebook tombstones read as absent (notes §7.2). */
