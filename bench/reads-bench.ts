@@ -252,6 +252,8 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
         connections: o.connections,
         headers: { authorization: `Bearer ${token}` },
         nextPath: () => `${BASE_PATH}${next()}`,
+      }).catch((error: unknown) => {
+        throw new ReadsBenchError(`${w.name} (${side}): ${error instanceof Error ? error.message : String(error)}`);
       });
       const after = processCpuMs(pids[side]);
       if (before !== null && after !== null) {

@@ -3,7 +3,7 @@
 // test/db/json-sql.test.ts holds them equal for every entity and field kind). Reads use it so that a page's body
 // comes out of the database as text, without decoding, mapping and stringifying rows in Node.
 import { type SQL, sql } from "drizzle-orm";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { type AnyPgColumn, PgDialect } from "drizzle-orm/pg-core";
 import { ENTITIES, type EntityName, type FieldKind, type GuidType, HREF_PATH } from "../../oneroster/index.js";
 import { ENTITY_TABLES } from "../repo/tables.js";
 import type { BooleanForm } from "./record.js";
@@ -107,9 +107,23 @@ export interface RecordJsonSql {
   exact: SQL;
 }
 
+/** Renders the expressions once; the db's own casing (snake_case), so the column names are the ones it writes. */
+const dialect = new PgDialect({ casing: "snake_case" });
+
+/** One drizzle SQL rendered to a single raw chunk: a large expression then costs nothing to build per request. */
+function frozen(expr: SQL): SQL {
+  const { sql: text, params } = dialect.sqlToQuery(expr);
+  if (params.length > 0) {
+    throw new Error("a frozen record expression must carry no parameters");
+  }
+  return sql.raw(text);
+}
+
 /**
  * The SQL of one entity's record text over its table, for `base` (the absolute base URL of hrefs), the requested
- * `fields` (in their order, as presentRecord takes them) and the boolean form.
+ * `fields` (in their order, as presentRecord takes them) and the boolean form. Built once per combination by the
+ * caller: the result is raw SQL text with `base` as a literal, so a statement using it stays the same text (and
+ * prepared) from request to request.
  */
 export function recordJsonSql(
   entity: EntityName,
@@ -119,7 +133,7 @@ export function recordJsonSql(
 ): RecordJsonSql {
   const descriptor = ENTITIES[entity].fields;
   const columns = ENTITY_TABLES[entity].columns;
-  const baseSql = sql`${base}::text`;
+  const baseSql = literal(base);
   const names = [...new Set(fields ?? Object.keys(descriptor))];
   const parts: SQL[] = [];
   const exact: SQL[] = [];
@@ -136,7 +150,7 @@ export function recordJsonSql(
     }
   }
   return {
-    json: sql`'{' || concat_ws(',', ${sql.join(parts, sql`, `)}) || '}'`,
-    exact: exact.length > 0 ? sql`(${sql.join(exact, sql` and `)})` : sql`true`,
+    json: frozen(sql`'{' || concat_ws(',', ${sql.join(parts, sql`, `)}) || '}'`),
+    exact: frozen(exact.length > 0 ? sql`(${sql.join(exact, sql` and `)})` : sql`true`),
   };
 }

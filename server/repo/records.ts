@@ -91,18 +91,71 @@ export async function listRecordsJson(
   const table = ENTITY_TABLES[entity];
   const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones }) ?? sql`true`;
   const order = sql.join(orderToSql(table, spec.sort, textFields(entity)), sql`, `);
-  // row_number() over the page's own order numbers the records, so string_agg keeps that order by definition.
+  // The page is found by id first and its records built after: a select list is evaluated even for the rows OFFSET
+  // skips, and building JSON for thousands of skipped rows is what made deep pages slow. row_number() over the page's
+  // own order numbers the records, so string_agg keeps that order by definition.
   const total = opts.countTotal ? sql`(select count(*) from ${table.table} where ${where})::int` : sql`null::int`;
   const result = await db.execute(sql`with page as (
-      select ${opts.json.json} as j, ${opts.json.exact} as x, row_number() over (order by ${order}) as n
+      select ${table.id} as id, row_number() over (order by ${order}) as n
       from ${table.table} where ${where} order by ${order} limit ${spec.limit} offset ${spec.offset})
-    select ${total} as total, coalesce(string_agg(j, ',' order by n), '') as records, coalesce(bool_and(x), true) as exact
-    from page`);
+    select ${total} as total, coalesce(string_agg(${opts.json.json}, ',' order by page.n), '') as records,
+      coalesce(bool_and(${opts.json.exact}), true) as exact
+    from page join ${table.table} on ${table.id} = page.id`);
   const row = rowsOf<{ total: number | null; records: string; exact: boolean }>(result)[0];
   if (!row?.exact) {
     return undefined;
   }
   return { records: row.records, total: row.total ?? undefined };
+}
+
+type SingleJsonQuery = ReturnType<typeof prepareSingleJson>;
+
+function prepareSingleJson(
+  db: Db,
+  entity: EntityName,
+  subset: Subset | undefined,
+  hideTombstones: boolean,
+  json: RecordJsonSql,
+) {
+  const table = ENTITY_TABLES[entity];
+  const byId = eq(table.id, sql.placeholder("id"));
+  const where = whereToSql(table, [byId, ...subsetToSql(table, subset)], undefined, { hideTombstones });
+  return db
+    .select({ j: sql<string>`${json.json}`, x: sql<boolean>`${json.exact}` })
+    .from(table.table)
+    .where(where)
+    .limit(1)
+    .prepare(`single_json_${++preparedCount}`);
+}
+
+/** Prepared single-record statements by database, record SQL and scope: built once, then only executed. */
+const singleJsonQueries = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, SingleJsonQuery>>>();
+let preparedCount = 0;
+
+function singleJsonQuery(
+  db: Db,
+  entity: EntityName,
+  subset: Subset | undefined,
+  hideTombstones: boolean,
+  json: RecordJsonSql,
+): SingleJsonQuery {
+  let byJson = singleJsonQueries.get(db);
+  if (!byJson) {
+    byJson = new WeakMap();
+    singleJsonQueries.set(db, byJson);
+  }
+  let byScope = byJson.get(json);
+  if (!byScope) {
+    byScope = new Map();
+    byJson.set(json, byScope);
+  }
+  const key = `${entity}|${subset ? `${subset.field}=${subset.value}` : ""}|${hideTombstones}`;
+  let query = byScope.get(key);
+  if (!query) {
+    query = prepareSingleJson(db, entity, subset, hideTombstones, json);
+    byScope.set(key, query);
+  }
+  return query;
 }
 
 /**
@@ -117,13 +170,7 @@ export async function getRecordJson(
   hideTombstones: boolean,
   json: RecordJsonSql,
 ): Promise<string | null | undefined> {
-  const table = ENTITY_TABLES[entity];
-  const where = whereToSql(table, [eq(table.id, id), ...subsetToSql(table, subset)], undefined, { hideTombstones });
-  const rows = await db
-    .select({ j: sql<string>`${json.json}`, x: sql<boolean>`${json.exact}` })
-    .from(table.table)
-    .where(where)
-    .limit(1);
+  const rows = await singleJsonQuery(db, entity, subset, hideTombstones, json).execute({ id });
   const row = rows[0];
   if (!row) {
     return null;
