@@ -5,13 +5,13 @@
 import { sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { ENTITIES, type EntityName } from "../../oneroster/index.js";
+import { seedDatabase } from "../../seed/index.js";
 import * as t from "../../server/db/schema.js";
 import { recordJsonSql } from "../../server/present/json-sql.js";
 import { type BooleanForm, presentRecord } from "../../server/present/record.js";
 import { ENTITY_TABLES } from "../../server/repo/tables.js";
-import { seedDatabase } from "../../seed/index.js";
-import { describeEachDb } from "../support/each-db.js";
 import { useTestDb } from "../support/db.js";
+import { describeEachDb } from "../support/each-db.js";
 
 const BASE = "http://rosterlab.test/ims/oneroster/v1p1";
 const stamp = new Date("2026-09-15T12:00:00.123Z");
@@ -68,7 +68,7 @@ describeEachDb("records presented by Postgres", (kind) => {
       dateLastModified: stamp,
       username: "u",
       enabledUser: true,
-      givenName: "Zoë \"Q\" \\ \n\t\u0001",
+      givenName: 'Zoë "Q" \\ \n\t\u0001',
       familyName: "O'Neil",
       role: "student",
       orgIds: ["org 1/ü", "org#2"],
@@ -76,7 +76,7 @@ describeEachDb("records presented by Postgres", (kind) => {
     await db.insert(t.users).values([
       { ...user, sourcedId: "usr ü/'#?&=%", middleName: "", agentIds: [], grades: [], userIds: [] },
       { ...user, sourcedId: "usr-flat", metadata: { k: "v", flag: false, none: null }, grades: ["09", ""] },
-      { ...user, sourcedId: "usr-ids", userIds: [{ type: "SIS", identifier: "x\"y" }], agentIds: ["usr-flat"] },
+      { ...user, sourcedId: "usr-ids", userIds: [{ type: "SIS", identifier: 'x"y' }], agentIds: ["usr-flat"] },
       { ...user, sourcedId: "usr-nested", metadata: { deep: { a: 1 } } },
       { ...user, sourcedId: "usr-number", metadata: { n: 1.5 } },
       { ...user, sourcedId: "usr-empty-object", metadata: {} },
