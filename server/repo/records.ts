@@ -66,11 +66,6 @@ export async function listRecords(
   return { rows: rows as Row[], total: Number(counted[0]?.n ?? 0) };
 }
 
-/** Rows of a raw statement: postgres.js answers a row list, PGlite an object with `rows`. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
-
 /** A page as JSON text: the records joined by commas (no brackets), and the total unless the caller knew it. */
 export interface JsonPage {
   records: string;
@@ -89,19 +84,37 @@ export async function listRecordsJson(
   opts: Omit<ListOptions, "pageLocalSort"> & { json: RecordJsonSql; countTotal: boolean },
 ): Promise<JsonPage | undefined> {
   const table = ENTITY_TABLES[entity];
-  const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones }) ?? sql`true`;
-  const order = sql.join(orderToSql(table, spec.sort, textFields(entity)), sql`, `);
+  const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones });
+  const order = orderToSql(table, spec.sort, textFields(entity));
   // The page is found by id first and its records built after: a select list is evaluated even for the rows OFFSET
-  // skips, and building JSON for thousands of skipped rows is what made deep pages slow. row_number() over the page's
-  // own order numbers the records, so string_agg keeps that order by definition.
-  const total = opts.countTotal ? sql`(select count(*) from ${table.table} where ${where})::int` : sql`null::int`;
-  const result = await db.execute(sql`with page as (
-      select ${table.id} as id, row_number() over (order by ${order}) as n
-      from ${table.table} where ${where} order by ${order} limit ${spec.limit} offset ${spec.offset})
-    select ${total} as total, coalesce(string_agg(${opts.json.json}, ',' order by page.n), '') as records,
-      coalesce(bool_and(${opts.json.exact}), true) as exact
-    from page join ${table.table} on ${table.id} = page.id`);
-  const row = rowsOf<{ total: number | null; records: string; exact: boolean }>(result)[0];
+  // skips, and building JSON for thousands of skipped rows is what made deep pages slow. string_agg orders the page's
+  // records by the same ORDER BY (it ends in sourcedId, so the order is total).
+  const page = db.$with("page").as(
+    db
+      .select({ id: sql<string>`${table.id}`.as("page_id") })
+      .from(table.table)
+      .where(where)
+      .orderBy(...order)
+      .limit(spec.limit)
+      .offset(spec.offset),
+  );
+  const total = opts.countTotal
+    ? sql<number | null>`(select count(*) from ${table.table}${where ? sql` where ${where}` : sql``})::int`
+    : sql<number | null>`null::int`;
+  // Prepared (a named statement per connection, re-used for the same text): the statement is long, and parsing and
+  // planning it again on every request cost more than running it.
+  const rows = await db
+    .with(page)
+    .select({
+      total,
+      records: sql<string>`coalesce(string_agg(${opts.json.json}, ',' order by ${sql.join(order, sql`, `)}), '')`,
+      exact: sql<boolean>`coalesce(bool_and(${opts.json.exact}), true)`,
+    })
+    .from(page)
+    .innerJoin(table.table, sql`${table.id} = ${page.id}`)
+    .prepare("list_json")
+    .execute();
+  const row = rows[0];
   if (!row?.exact) {
     return undefined;
   }
