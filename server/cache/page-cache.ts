@@ -1,7 +1,7 @@
 // A bounded in-memory cache of rendered GET responses, and a memo of collection totals (X-Total-Count), both dropped
 // whole whenever OneRoster data changes: on this process's own writes at once, and on the `rosterlab_data` NOTIFY that
 // a trigger sends for every write from any process (migration 0001). It holds derived data only, so replicas never
-// disagree for longer than a NOTIFY takes. The totals memo works even when the page store is off (0 bytes).
+// disagree for longer than a NOTIFY takes. Both are off when the cache size is 0.
 
 export interface CachedPage {
   status: 200;
@@ -94,17 +94,18 @@ export function createPageCache(maxBytes: number, options: { invalidated?: boole
 export const DATA_CHANNEL = "rosterlab_data";
 
 /**
- * A page cache that listens for data changes on the handle (also with `maxBytes` 0, for the totals memo). Without
- * LISTEN support on the handle it is off: another process's writes could not reach it.
+ * A page cache that listens for data changes on the handle. Without LISTEN support on the handle, or with `maxBytes`
+ * 0, it is off, totals memo included: no LISTEN connection is opened (an operator who turns the cache off gets a
+ * provider that holds no connection of its own and remembers nothing between requests).
  */
 export async function openPageCache(
   handle: { listen?: (channel: string, onNotify: () => void) => Promise<() => Promise<void>> },
   maxBytes: number,
 ): Promise<{ cache: PageCache; close(): Promise<void> }> {
-  if (!handle.listen) {
+  if (!handle.listen || maxBytes <= 0) {
     return { cache: createPageCache(0), close: async () => {} };
   }
-  const cache = createPageCache(Math.max(0, maxBytes), { invalidated: true });
+  const cache = createPageCache(maxBytes, { invalidated: true });
   const unlisten = await handle.listen(DATA_CHANNEL, () => cache.invalidate());
   return { cache, close: () => unlisten().catch(() => {}) };
 }
