@@ -7,6 +7,8 @@ export interface LoadOptions {
   durationSeconds: number;
   connections: number;
   headers?: Record<string, string>;
+  /** Path and query of each request in turn (a seeded generator); without it every request asks for `url`. */
+  nextPath?: () => string;
 }
 
 export interface LoadResult {
@@ -55,6 +57,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     pipelining: 1,
     headers: options.headers ?? {},
     timeout: 10,
+    ...(options.nextPath
+      ? {
+          requests: [
+            {
+              setupRequest: (req: autocannon.Request) => {
+                req.path = (options.nextPath as () => string)();
+                return req;
+              },
+            },
+          ],
+        }
+      : {}),
   });
   const result: LoadResult = {
     url: options.url,

@@ -2,6 +2,7 @@
 // process so the load generator never shares its event loop. Prints one ready line with its URLs and credentials.
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { Command } from "commander";
 import { createDistrictClock, type SizeName, seedDatabase } from "../seed/index.js";
 import { DEFAULT_CONFIG } from "../server/config.js";
@@ -27,6 +28,9 @@ const program = new Command("provider-process")
   .option("--size <name>", "seed size preset", "demo")
   .option("--no-page-cache", "serve every request from the database (the cache is on by default, as in production)")
   .option("--seed <n>", "seed number", "1")
+  .option("--no-seed-data", "serve the database as it is (another bench child seeded it)")
+  .option("--public-url <origin>", "ROSTERLAB_PUBLIC_URL: the origin in hrefs and Link headers")
+  .option("--client-secret <secret>", "fix the demo client's secret (several children on one database share it)")
   .option("--district-clock", "serve /admin/clock over the seeded database, as `rosterlab serve` does")
   .option(
     "--cpu-profile <file>",
@@ -41,20 +45,38 @@ const opts = program.opts<{
   cpuProfile?: string;
   pageCache: boolean;
   districtClock?: boolean;
+  seedData: boolean;
+  publicUrl?: string;
+  clientSecret?: string;
 }>();
+/** A free port on 127.0.0.1 (asked of the kernel, then released): with --public-url, the origin reported is not the one listened on. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+const port = opts.publicUrl ? await freePort() : 0;
 let seedMs = 0;
 let seededRows = 0;
 const server = await startServer(
   {
     ...DEFAULT_CONFIG,
-    port: 0,
+    port,
     host: "127.0.0.1",
     logLevel: "error",
     ...(opts.pageCache ? {} : { pageCacheBytes: 0 }),
     ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+    ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
   },
   {
     beforeListen: async (handle) => {
+      if (!opts.seedData) {
+        return;
+      }
       const started = performance.now();
       const summary = await seedDatabase(handle, {
         seed: Number(opts.seed),
@@ -68,10 +90,12 @@ const server = await startServer(
     ...(opts.districtClock ? { districtClock: (handle) => createDistrictClock(handle) } : {}),
   },
 );
+// Where this child listens (the served hrefs start with --public-url when it is given).
+const origin = opts.publicUrl ? `http://127.0.0.1:${port}` : server.origin;
 const info: ProviderInfo = {
-  origin: server.origin,
-  baseUrl: server.baseUrl,
-  tokenUrl: server.tokenUrl,
+  origin,
+  baseUrl: `${origin}${server.baseUrl.slice(server.origin.length)}`,
+  tokenUrl: `${origin}${server.tokenUrl.slice(server.origin.length)}`,
   clientId: server.clientId,
   clientSecret: server.clientSecret,
   adminToken: server.adminToken,

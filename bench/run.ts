@@ -15,6 +15,7 @@ import { LoadError, type LoadResult, runLoad } from "./load.js";
 import { processCpuMs } from "./process-cpu.js";
 import { type ProfileSummary, readProfile, renderProfile, summarizeProfile } from "./profile-summary.js";
 import type { ProviderInfo } from "./provider-process.js";
+import { type ReadsBenchResult, renderReadsTable, runReadsBench } from "./reads-bench.js";
 import { type FigureRuns, type FigureSummary, renderTable, summarize } from "./report.js";
 import { openScratchDb, type ScratchDb } from "./scratch-db.js";
 import { formatSeedLoadBench, runSeedLoadBench, type SeedLoadBenchRow } from "./seed-load.js";
@@ -31,8 +32,12 @@ const Options = z.object({
   connections: z.coerce.number().int().min(1).max(100),
   runs: z.coerce.number().int().min(1).max(15),
   json: z.string().min(1).optional(),
-  only: z.enum(["http", "seed", "sync", "startup", "all"]),
+  only: z.enum(["http", "reads", "seed", "sync", "startup", "all"]),
   startupRuns: z.coerce.number().int().min(1).max(15),
+  workloads: z
+    .string()
+    .transform((v) => v.split(",").map((x) => x.trim()))
+    .optional(),
   profile: z.string().min(1).optional(),
   size: z.enum(["tiny", "demo", "district", "large"]),
   figure: z.enum(["users", "delta", "all"]),
@@ -323,6 +328,7 @@ function profileSummaries(dir: string, backends: Backend[], syncSizes: string[])
   const files = [
     ...backends.map((backend) => `${backend}-provider.cpuprofile`),
     ...syncSizes.flatMap((size) => [`sync-${size}-full.cpuprofile`, `sync-${size}-delta.cpuprofile`]),
+    "reads-off-provider.cpuprofile",
   ];
   for (const name of files) {
     const file = join(dir, name);
@@ -352,6 +358,24 @@ async function runBench(options: BenchOptions): Promise<number> {
       }
     }
   }
+  let reads: ReadsBenchResult | undefined;
+  if (options.only === "reads" || options.only === "all") {
+    if (!backends.includes("postgres")) {
+      throw new BenchError("the uncached-read figures need Postgres: the hand-tuned ceiling reads the same database");
+    }
+    reads = await runReadsBench({
+      childEnv: options.childEnv,
+      databaseUrl: options.databaseUrl,
+      size: options.size,
+      duration: options.duration,
+      warmup: options.warmup,
+      connections: options.connections,
+      runs: options.runs,
+      ...(options.workloads ? { workloads: options.workloads } : {}),
+      ...(profileDir ? { profileDir } : {}),
+      log,
+    });
+  }
   const seedLoad = options.only === "seed" || options.only === "all" ? await runSeedLoad(options) : undefined;
   const sync = options.only === "sync" || options.only === "all" ? await runSync(options, profileDir) : undefined;
   const startup: StartupFigure[] | undefined =
@@ -372,6 +396,7 @@ async function runBench(options: BenchOptions): Promise<number> {
     options: { ...options, loadGenerator: "autocannon", pipelining: 1 },
     figures: summaries,
     raw,
+    ...(reads !== undefined ? { reads } : {}),
     ...(seedLoad !== undefined ? { seedLoad } : {}),
     ...(sync !== undefined ? { sync: { ...sync, memory: memoryGrowth(sync.figures) ?? null } } : {}),
     ...(startup !== undefined ? { startup } : {}),
@@ -385,6 +410,16 @@ async function runBench(options: BenchOptions): Promise<number> {
         `\nmedians of ${options.runs} run(s), ${options.duration} s each, ${options.connections} connections; ratio = provider req/s ÷ ceiling req/s\n`,
       );
       process.stdout.write(`${renderTable(summaries)}\n`);
+    }
+    if (reads !== undefined) {
+      process.stdout.write(
+        `\nuncached reads, Postgres, ${reads.size} district (${reads.seededRows} rows seeded in ${reads.seedMs} ms); medians of ${options.runs} run(s), ${options.duration} s each, ${options.connections} connections\n` +
+          "ceiling = hand-tuned server, one SQL statement per request building the same bytes; off/on = provider with its page cache off/on; ratios are medians of per-run ratios\n",
+      );
+      process.stdout.write(`${renderReadsTable(reads)}\n`);
+      for (const f of reads.figures) {
+        process.stdout.write(`  ${f.workload}: e.g. ${f.example}\n`);
+      }
     }
     if (seedLoad !== undefined) {
       process.stdout.write(
@@ -453,8 +488,12 @@ const program = new Command("bench")
   .option("--json <file>", "also write machine-readable results to FILE ('-' prints only JSON on stdout)")
   .option(
     "--only <what>",
-    "http | seed | sync | startup | all (seed: the generator + loader bench of bench/seed-load.ts; sync: the consumer sync of bench/sync-bench.ts; startup: first and second start of `npm start`, bench/startup.ts)",
+    "http | reads | seed | sync | startup | all (reads: uncached reads against a hand-tuned SQL ceiling, Postgres only, bench/reads-bench.ts; seed: the generator + loader bench of bench/seed-load.ts; sync: the consumer sync of bench/sync-bench.ts; startup: first and second start of `npm start`, bench/startup.ts)",
     "http",
+  )
+  .option(
+    "--workloads <list>",
+    "with --only reads: comma-separated workload name prefixes (users first page, users random offset, user by random id, users delta, enrollments of random class)",
   )
   .option("--seed-sizes <list>", "comma-separated presets for the seed-load bench (default: its own choice)")
   .option(

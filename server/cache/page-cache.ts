@@ -1,6 +1,7 @@
-// A bounded in-memory cache of rendered GET responses, dropped whole whenever OneRoster data changes: on this
-// process's own writes at once, and on the `rosterlab_data` NOTIFY that a trigger sends for every write from any
-// process (migration 0001). It holds derived data only, so replicas never disagree for longer than a NOTIFY takes.
+// A bounded in-memory cache of rendered GET responses, and a memo of collection totals (X-Total-Count), both dropped
+// whole whenever OneRoster data changes: on this process's own writes at once, and on the `rosterlab_data` NOTIFY that
+// a trigger sends for every write from any process (migration 0001). It holds derived data only, so replicas never
+// disagree for longer than a NOTIFY takes. Both are off when the cache size is 0.
 
 export interface CachedPage {
   status: 200;
@@ -14,20 +15,43 @@ export interface PageCache {
   get(key: string): CachedPage | undefined;
   /** Stores a page rendered under `generation`; ignored if data changed meanwhile (it might be stale). */
   set(key: string, generation: number, page: CachedPage): void;
-  /** Drops every page: data changed. */
+  /** A collection total remembered under the current data generation (`key`: query shape and values). */
+  count(key: string): number | undefined;
+  /** Remembers a total counted under `generation`; ignored if data changed meanwhile. */
+  setCount(key: string, generation: number, total: number): void;
+  /** Drops every page and total: data changed. */
   invalidate(): void;
   readonly enabled: boolean;
 }
 
-/** Least-recently-used by insertion order of a Map, bounded by the bytes of the stored bodies. */
-export function createPageCache(maxBytes: number): PageCache {
+/** Bound on remembered totals; past it the memo is cleared (recounting is only slower). */
+const COUNTS_MAX = 20_000;
+
+/**
+ * Pages: least-recently-used by insertion order of a Map, bounded by the bytes of the stored bodies. Totals are
+ * remembered only when `invalidated` says every data change reaches `invalidate` (a LISTEN is open), since a total,
+ * unlike a page, is kept even with the page store off.
+ */
+export function createPageCache(maxBytes: number, options: { invalidated?: boolean } = {}): PageCache {
   const pages = new Map<string, CachedPage>();
+  const counts = new Map<string, number>();
+  const remembersCounts = options.invalidated ?? maxBytes > 0;
   let bytes = 0;
   let gen = 0;
   const enabled = maxBytes > 0;
   return {
     enabled,
     generation: () => gen,
+    count: (key) => counts.get(key),
+    setCount(key, generation, total) {
+      if (!remembersCounts || generation !== gen) {
+        return;
+      }
+      if (counts.size >= COUNTS_MAX) {
+        counts.clear();
+      }
+      counts.set(key, total);
+    },
     get(key) {
       const page = pages.get(key);
       if (page) {
@@ -60,6 +84,7 @@ export function createPageCache(maxBytes: number): PageCache {
     invalidate() {
       gen += 1;
       pages.clear();
+      counts.clear();
       bytes = 0;
     },
   };
@@ -69,8 +94,9 @@ export function createPageCache(maxBytes: number): PageCache {
 export const DATA_CHANNEL = "rosterlab_data";
 
 /**
- * A page cache that listens for data changes on the handle. Without LISTEN support on the handle the cache is
- * off: another process's writes could not reach it.
+ * A page cache that listens for data changes on the handle. Without LISTEN support on the handle, or with `maxBytes`
+ * 0, it is off, totals memo included: no LISTEN connection is opened (an operator who turns the cache off gets a
+ * provider that holds no connection of its own and remembers nothing between requests).
  */
 export async function openPageCache(
   handle: { listen?: (channel: string, onNotify: () => void) => Promise<() => Promise<void>> },
@@ -79,7 +105,7 @@ export async function openPageCache(
   if (!handle.listen || maxBytes <= 0) {
     return { cache: createPageCache(0), close: async () => {} };
   }
-  const cache = createPageCache(maxBytes);
+  const cache = createPageCache(maxBytes, { invalidated: true });
   const unlisten = await handle.listen(DATA_CHANNEL, () => cache.invalidate());
   return { cache, close: () => unlisten().catch(() => {}) };
 }

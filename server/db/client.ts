@@ -302,6 +302,9 @@ function openPostgres(url: string, options: OpenDbOptions): DbHandle {
     max: options.max ?? 10,
     onnotice: () => {},
     prepare: true,
+    // No JIT: reads build records in SQL (present/json-sql.ts), whose estimated cost passes jit_above_cost, and
+    // compiling them took 50-100 ms of a statement that runs in 2 ms. Short OLTP statements never gain from it.
+    connection: { jit: "off" },
     ...(options.connectTimeoutSeconds !== undefined ? { connect_timeout: options.connectTimeoutSeconds } : {}),
   });
   // drizzle runs every transaction inside client.begin(callback); remembering the callback's connection for the

@@ -3,6 +3,7 @@ import { and, count, eq, type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";
 import { ENTITIES } from "../../oneroster/index.js";
 import type { Db } from "../db/client.js";
+import type { RecordJsonSql } from "../present/json-sql.js";
 import type { QuerySpec } from "../query/parse.js";
 import { orderToSql, whereToSql } from "../query/to-sql.js";
 import type { ParentCheck } from "./relations.js";
@@ -63,6 +64,131 @@ export async function listRecords(
   const countQuery = db.select({ n: count() }).from(table.table).where(where);
   const [rows, counted] = await Promise.all([pageQuery, countQuery]);
   return { rows: rows as Row[], total: Number(counted[0]?.n ?? 0) };
+}
+
+/** A page as JSON text: the records joined by commas (no brackets), and the total unless the caller knew it. */
+export interface JsonPage {
+  records: string;
+  total: number | undefined;
+}
+
+/**
+ * The page and its total in ONE statement, the records' JSON text built by Postgres (present/json-sql.ts); the count
+ * is left out when the caller remembers it (`countTotal: false`). Undefined when a record on the page holds a value
+ * SQL cannot present exactly: the caller then presents the page in Node (listRecords).
+ */
+export async function listRecordsJson(
+  db: Db,
+  entity: EntityName,
+  spec: QuerySpec,
+  opts: Omit<ListOptions, "pageLocalSort"> & { json: RecordJsonSql; countTotal: boolean },
+): Promise<JsonPage | undefined> {
+  const table = ENTITY_TABLES[entity];
+  const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones });
+  const order = orderToSql(table, spec.sort, textFields(entity));
+  // The page is found by id first and its records built after: a select list is evaluated even for the rows OFFSET
+  // skips, and building JSON for thousands of skipped rows is what made deep pages slow. string_agg orders the page's
+  // records by the same ORDER BY (it ends in sourcedId, so the order is total).
+  const page = db.$with("page").as(
+    db
+      .select({ id: sql<string>`${table.id}`.as("page_id") })
+      .from(table.table)
+      .where(where)
+      .orderBy(...order)
+      .limit(spec.limit)
+      .offset(spec.offset),
+  );
+  const total = opts.countTotal
+    ? sql<number | null>`(select count(*) from ${table.table}${where ? sql` where ${where}` : sql``})::int`
+    : sql<number | null>`null::int`;
+  // Prepared (a named statement per connection, re-used for the same text): the statement is long, and parsing and
+  // planning it again on every request cost more than running it.
+  const rows = await db
+    .with(page)
+    .select({
+      total,
+      records: sql<string>`coalesce(string_agg(${opts.json.json}, ',' order by ${sql.join(order, sql`, `)}), '')`,
+      exact: sql<boolean>`coalesce(bool_and(${opts.json.exact}), true)`,
+    })
+    .from(page)
+    .innerJoin(table.table, sql`${table.id} = ${page.id}`)
+    .prepare("list_json")
+    .execute();
+  const row = rows[0];
+  if (!row?.exact) {
+    return undefined;
+  }
+  return { records: row.records, total: row.total ?? undefined };
+}
+
+type SingleJsonQuery = ReturnType<typeof prepareSingleJson>;
+
+function prepareSingleJson(
+  db: Db,
+  entity: EntityName,
+  subset: Subset | undefined,
+  hideTombstones: boolean,
+  json: RecordJsonSql,
+) {
+  const table = ENTITY_TABLES[entity];
+  const byId = eq(table.id, sql.placeholder("id"));
+  const where = whereToSql(table, [byId, ...subsetToSql(table, subset)], undefined, { hideTombstones });
+  return db
+    .select({ j: sql<string>`${json.json}`, x: sql<boolean>`${json.exact}` })
+    .from(table.table)
+    .where(where)
+    .limit(1)
+    .prepare(`single_json_${++preparedCount}`);
+}
+
+/** Prepared single-record statements by database, record SQL and scope: built once, then only executed. */
+const singleJsonQueries = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, SingleJsonQuery>>>();
+let preparedCount = 0;
+
+function singleJsonQuery(
+  db: Db,
+  entity: EntityName,
+  subset: Subset | undefined,
+  hideTombstones: boolean,
+  json: RecordJsonSql,
+): SingleJsonQuery {
+  let byJson = singleJsonQueries.get(db);
+  if (!byJson) {
+    byJson = new WeakMap();
+    singleJsonQueries.set(db, byJson);
+  }
+  let byScope = byJson.get(json);
+  if (!byScope) {
+    byScope = new Map();
+    byJson.set(json, byScope);
+  }
+  const key = `${entity}|${subset ? `${subset.field}=${subset.value}` : ""}|${hideTombstones}`;
+  let query = byScope.get(key);
+  if (!query) {
+    query = prepareSingleJson(db, entity, subset, hideTombstones, json);
+    byScope.set(key, query);
+  }
+  return query;
+}
+
+/**
+ * One record's JSON text by sourcedId within a subset (as getRecord finds it), null when there is none, undefined
+ * when SQL cannot present it exactly (the caller then uses getRecord and presentRecord).
+ */
+export async function getRecordJson(
+  db: Db,
+  entity: EntityName,
+  id: string,
+  subset: Subset | undefined,
+  hideTombstones: boolean,
+  json: RecordJsonSql,
+): Promise<string | null | undefined> {
+  const rows = await singleJsonQuery(db, entity, subset, hideTombstones, json).execute({ id });
+  const row = rows[0];
+  if (!row) {
+    return null;
+  }
+  return row.x ? row.j : undefined;
 }
 
 /** One record by sourcedId within a subset, or undefined; gradebook tombstones read as absent (notes §7.2). */

@@ -17,9 +17,13 @@ export interface EntityTable {
   columns: Record<string, AnyPgColumn | SQL>;
 }
 
-/** Child ids of a self-referencing tree, derived from `parent_id` so they can never disagree with it. */
+/**
+ * Child ids of a self-referencing tree, derived from `parent_id` so they can never disagree with it. The outer row's
+ * id is named with its table on purpose: drizzle writes a column of a one-table select unqualified, and inside this
+ * subquery a bare `sourced_id` would be the child's own (so `children` came out empty).
+ */
 function childIds(table: typeof t.orgs | typeof t.academicSessions): SQL {
-  return sql`array(select c.sourced_id from ${table} c where c.parent_id = ${table.sourcedId} order by c.sourced_id)`;
+  return sql`array(select c.sourced_id from ${table} c where c.parent_id = ${table}.sourced_id order by c.sourced_id)`;
 }
 
 const base = (tbl: {

@@ -70,7 +70,7 @@ export async function servePage(
   c: Context<AppEnv>,
   deps: RouteDeps,
   quirks: ReadonlySet<QuirkName>,
-  render: () => Promise<{ body: unknown; headers?: Record<string, string> }>,
+  render: () => Promise<{ body?: unknown; text?: string; headers?: Record<string, string> }>,
 ): Promise<Response> {
   const key = pageKey(c, deps, quirks);
   const hit = deps.pageCache.get(key);
@@ -81,7 +81,8 @@ export async function servePage(
   const rendered = await render();
   const page = {
     status: 200 as const,
-    body: JSON.stringify(rendered.body),
+    // A body already in JSON text (built by Postgres) is sent as it is.
+    body: rendered.text ?? JSON.stringify(rendered.body),
     headers: { "Content-Type": "application/json", ...rendered.headers },
   };
   deps.pageCache.set(key, generation, page);
@@ -91,6 +92,12 @@ export async function servePage(
 /** `{ <key>: data }`, plus `statusInfoSet` when there are warnings (notes §3.4). */
 export function envelopeWith(key: string, data: unknown, warnings: readonly unknown[]): Record<string, unknown> {
   return warnings.length > 0 ? { [key]: data, statusInfoSet: warnings } : { [key]: data };
+}
+
+/** `{"<key>":<json text>}` plus `statusInfoSet`: envelopeWith for data already in JSON text, byte for byte. */
+export function envelopeText(key: string, json: string, warnings: readonly unknown[]): string {
+  const rest = warnings.length > 0 ? `,"statusInfoSet":${JSON.stringify(warnings)}` : "";
+  return `{${JSON.stringify(key)}:${json}${rest}}`;
 }
 
 /** Cache key of a GET page: everything that shapes its bytes (origin in hrefs, path, query, quirks in force). */

@@ -5,13 +5,46 @@ import { ENTITIES, type Endpoint } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { ApiError } from "../errors.js";
 import { LINK_HEADER_MAX_BYTES } from "../http/limits.js";
-import { presentRecord } from "../present/record.js";
+import { type RecordJsonSql, recordJsonSql } from "../present/json-sql.js";
+import { type BooleanForm, presentRecord } from "../present/record.js";
 import { linkHeader } from "../query/paginate.js";
 import { parseCollectionQuery, parseSingleQuery } from "../query/parse.js";
-import { findMissingParent, getRecord, listRecords, type Row, subsetToSql } from "../repo/records.js";
+import {
+  findMissingParent,
+  getRecord,
+  getRecordJson,
+  listRecords,
+  listRecordsJson,
+  type Row,
+  subsetToSql,
+} from "../repo/records.js";
 import { RELATIONS } from "../repo/relations.js";
 import { ENTITY_TABLES } from "../repo/tables.js";
-import { authorize, baseUrlOf, envelopeWith, originOf, type RouteDeps, servePage } from "./context.js";
+import { authorize, baseUrlOf, envelopeText, envelopeWith, originOf, type RouteDeps, servePage } from "./context.js";
+
+/** Record SQL by entity, base URL, fields and boolean form: built once, not per request. */
+const jsonSqlMemo = new Map<string, RecordJsonSql>();
+const JSON_SQL_MEMO_MAX = 1000;
+
+function jsonSqlFor(
+  entity: EndpointEntity,
+  base: string,
+  fields: readonly string[] | undefined,
+  booleans: BooleanForm,
+): RecordJsonSql {
+  const key = `${entity}|${base}|${booleans}|${fields?.join(",") ?? "*"}`;
+  let found = jsonSqlMemo.get(key);
+  if (!found) {
+    if (jsonSqlMemo.size >= JSON_SQL_MEMO_MAX) {
+      jsonSqlMemo.clear();
+    }
+    found = recordJsonSql(entity, base, fields, booleans);
+    jsonSqlMemo.set(key, found);
+  }
+  return found;
+}
+
+type EndpointEntity = Endpoint["entity"];
 
 /** Orders already-fetched rows: only for the `page-local-sort` quirk, which sorts each page on its own. */
 function sortPage(rows: Row[], field: string, direction: "asc" | "desc"): Row[] {
@@ -41,19 +74,42 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
       }
       const pageLocalSort = quirks.has("page-local-sort") && spec.sort !== undefined;
       const hidden = quirks.has("hide-schools") && endpoint.operationId === "getAllSchools";
-      const { rows, total } = hidden
-        ? { rows: [], total: 0 }
-        : await listRecords(deps.db, endpoint.entity, spec, {
-            scope: [...subsetToSql(table, endpoint.subset), ...(rel?.scope ?? [])],
-            hideTombstones: quirks.has("no-tombstones"),
-            pageLocalSort,
-          });
-      const ordered = pageLocalSort && spec.sort ? sortPage(rows, spec.sort.field, spec.sort.direction) : rows;
       const base = baseUrlOf(c, deps);
-      const records = ordered.map((r) => presentRecord(endpoint.entity, r, base, spec.fields, deps.config.booleans));
+      const url = new URL(c.req.url);
+      const scope = [...subsetToSql(table, endpoint.subset), ...(rel?.scope ?? [])];
+      const hideTombstones = quirks.has("no-tombstones");
+      // The usual path: records as JSON text from Postgres, page and total in one statement, and the total
+      // remembered per data generation and query (everything that shapes the WHERE: path, filter, tombstones).
+      let fast: { records: string; total: number } | undefined;
+      if (!hidden && !pageLocalSort) {
+        const countKey = `${url.pathname}|${hideTombstones}|${JSON.stringify(spec.filter ?? null)}`;
+        const generation = deps.pageCache.generation();
+        const known = deps.pageCache.count(countKey);
+        const page = await listRecordsJson(deps.db, endpoint.entity, spec, {
+          scope,
+          hideTombstones,
+          json: jsonSqlFor(endpoint.entity, base, spec.fields, deps.config.booleans),
+          countTotal: known === undefined,
+        });
+        const total = known ?? page?.total;
+        if (page && total !== undefined) {
+          if (known === undefined) {
+            deps.pageCache.setCount(countKey, generation, total);
+          }
+          fast = { records: page.records, total };
+        }
+      }
+      let records: unknown[] = [];
+      let total = fast?.total ?? 0;
+      if (!fast && !hidden) {
+        const listed = await listRecords(deps.db, endpoint.entity, spec, { scope, hideTombstones, pageLocalSort });
+        const ordered =
+          pageLocalSort && spec.sort ? sortPage(listed.rows, spec.sort.field, spec.sort.direction) : listed.rows;
+        records = ordered.map((r) => presentRecord(endpoint.entity, r, base, spec.fields, deps.config.booleans));
+        total = listed.total;
+      }
       // The total is counted even under `no-total-count`: the Link header still needs it.
       const headers: Record<string, string> = quirks.has("no-total-count") ? {} : { "X-Total-Count": String(total) };
-      const url = new URL(c.req.url);
       const link = linkHeader({
         url: `${originOf(c, deps)}${url.pathname}`,
         params: [...url.searchParams.entries()],
@@ -67,6 +123,9 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
         headers.Link = link;
       }
       const key = quirks.has("wrong-envelope") ? "data" : endpoint.envelope;
+      if (fast) {
+        return { text: envelopeText(key, `[${fast.records}]`, spec.warnings), headers };
+      }
       return { body: envelopeWith(key, records, spec.warnings), headers };
     });
   };
@@ -82,12 +141,25 @@ export function singleHandler(deps: RouteDeps, endpoint: Endpoint) {
         quirks,
       });
       const id = c.req.param("id") ?? "";
-      const row = await getRecord(deps.db, endpoint.entity, id, endpoint.subset, quirks.has("no-tombstones"));
-      if (!row) {
+      const hideTombstones = quirks.has("no-tombstones");
+      const base = baseUrlOf(c, deps);
+      const missing = () => {
         const what = endpoint.subset ? endpoint.subset.value : entity.name;
-        throw new ApiError("not_found", `no ${what} with sourcedId '${id}'`);
+        return new ApiError("not_found", `no ${what} with sourcedId '${id}'`);
+      };
+      const json = jsonSqlFor(endpoint.entity, base, fields, deps.config.booleans);
+      const text = await getRecordJson(deps.db, endpoint.entity, id, endpoint.subset, hideTombstones, json);
+      if (text === null) {
+        throw missing();
       }
-      const record = presentRecord(endpoint.entity, row, baseUrlOf(c, deps), fields, deps.config.booleans);
+      if (text !== undefined) {
+        return { text: envelopeText(endpoint.envelope, text, warnings) };
+      }
+      const row = await getRecord(deps.db, endpoint.entity, id, endpoint.subset, hideTombstones);
+      if (!row) {
+        throw missing();
+      }
+      const record = presentRecord(endpoint.entity, row, base, fields, deps.config.booleans);
       return { body: envelopeWith(endpoint.envelope, record, warnings) };
     });
   };

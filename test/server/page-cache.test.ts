@@ -1,5 +1,5 @@
-// The rendered-page cache: bounded, never stores a page rendered across a data change, and is dropped on the
-// provider's own writes at once and on any other process's writes through the data-change NOTIFY.
+// The rendered-page cache and its memo of totals: bounded, never stores a page or total from across a data change, and
+// is dropped on the provider's own writes at once and on any other process's writes through the data-change NOTIFY.
 
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
@@ -38,6 +38,20 @@ describe("createPageCache", () => {
     expect(cache.get("a")).toBeDefined();
     expect(cache.get("b")).toBeUndefined();
   });
+  it("remembers totals per data generation, also with the page store off, only when invalidations reach it", () => {
+    const listening = createPageCache(0, { invalidated: true });
+    const started = listening.generation();
+    listening.setCount("users|filter", started, 42);
+    expect(listening.count("users|filter")).toBe(42);
+    listening.invalidate();
+    expect(listening.count("users|filter")).toBeUndefined();
+    // A total counted before the data changed is not kept.
+    listening.setCount("users|filter", started, 41);
+    expect(listening.count("users|filter")).toBeUndefined();
+    const deaf = createPageCache(0);
+    deaf.setCount("users|filter", deaf.generation(), 42);
+    expect(deaf.count("users|filter")).toBeUndefined();
+  });
   it("stores nothing when its size is 0", () => {
     const cache = createPageCache(0);
     cache.set("a", cache.generation(), page("x"));
@@ -55,6 +69,16 @@ describeEachDb("the provider's page cache", (kind) => {
     expect((await sp.api("/categories/pc-1")).body.category.title).toBe("Before");
     await sp.api("/categories/pc-1", { method: "PUT", body: { category: { title: "After" } } });
     expect((await sp.api("/categories/pc-1")).body.category.title).toBe("After");
+  });
+
+  it("counts a gradebook write in the very next X-Total-Count (the remembered total is dropped with the pages)", async () => {
+    const path = `/categories?filter=${encodeURIComponent("title~'Counted'")}`;
+    const before = Number((await sp.api(path)).headers.get("x-total-count"));
+    expect(Number((await sp.api(path)).headers.get("x-total-count"))).toBe(before);
+    await sp.api("/categories/pc-counted", { method: "PUT", body: { category: { title: "Counted" } } });
+    const after = await sp.api(path);
+    expect(Number(after.headers.get("x-total-count"))).toBe(before + 1);
+    expect(after.body.categories).toHaveLength(before + 1);
   });
 
   it("drops cached pages when another connection writes the data (NOTIFY from the trigger)", async () => {
