@@ -115,6 +115,11 @@ export class OneRosterClient {
   private readonly now: () => number;
   private token?: { value: string; renewAt: number };
   private pendingToken?: Promise<string>;
+  /**
+   * No request leaves before this instant (ms since the epoch). A 429 sets it, so every request of this client
+   * waits out the provider's Retry-After (or the backoff), not only the one refused (RFC 6585 §4).
+   */
+  private notBefore = 0;
   /** Requests sent, retries included. */
   requestCount = 0;
   /** Retries made. */
@@ -242,7 +247,14 @@ export class OneRosterClient {
     const o = this.options;
     const timeoutMs = o.timeoutMs ?? 30_000;
     let attempt = 0;
+    // True while a retry has just served its wait (onFailedAttempt): it is not held a second time.
+    let waited = false;
     const once = async (): Promise<ClientResponse> => {
+      const held = waited ? 0 : this.notBefore - this.now();
+      waited = false;
+      if (held > 0) {
+        await this.sleep(held);
+      }
       attempt++;
       this.requestCount++;
       const started = performance.now();
@@ -292,10 +304,14 @@ export class OneRosterClient {
           const backoff = Math.min(maxDelay, Math.round((1 + Math.random()) * minDelay * 2 ** (attemptNumber - 1)));
           const asked = Math.min(error.retryAfterMs ?? 0, o.maxRetryAfterMs ?? 120_000);
           const waitMs = Math.max(backoff, asked);
+          if (error.response?.status === 429) {
+            this.notBefore = Math.max(this.notBefore, this.now() + waitMs);
+          }
           o.onEvent?.({ type: "retry", method, url, attempt: attemptNumber, reason: error.message, waitMs });
           if (waitMs > 0) {
             await this.sleep(waitMs);
           }
+          waited = true;
         },
       });
     } catch (err) {

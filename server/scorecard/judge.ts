@@ -264,13 +264,14 @@ function honouredRateLimits(rows: RequestLogRow[]): Verdict {
   const hasty: Evidence[] = [];
   let judged = 0;
   for (const r of limited) {
-    const next = rows.find((n) => n.id !== r.id && n.at.getTime() >= r.at.getTime() && n.id > r.id);
+    // The first request sent after the 429 was answered: one already in flight then (a concurrent client's other
+    // walks) could not have known. The wait is measured start to start, since a row's duration ends when the server
+    // saw the connection close, which lags on a busy event loop and would blame the client for the server's delay.
+    const next = rows.find((n) => n.id !== r.id && n.at.getTime() >= endOf(r));
     if (!next) {
       continue;
     }
     judged++;
-    // Measured start to start: a row's duration ends when the server saw the connection close, which lags on a
-    // busy event loop, so end-to-start would blame a client for the server's own delay.
     const waited = next.at.getTime() - r.at.getTime();
     const needed = r.retryAfterMs ?? MIN_BACKOFF_MS;
     if (waited < needed) {

@@ -208,6 +208,33 @@ describe("OneRosterClient against a misbehaving server", () => {
     },
   );
 
+  scriptedTest(
+    "holds every request of the client after a 429 until its Retry-After has passed, not only the one refused",
+    async ({ scripted }) => {
+      let now = Date.parse("2026-09-16T08:00:00.000Z");
+      const server = await scripted((req, res, n) => {
+        if (isToken(req.url)) {
+          return sendJson(res, 200, { access_token: "t1" });
+        }
+        const refused = n === 1 && req.url === "/ims/oneroster/v1p1/users";
+        return refused ? sendJson(res, 429, busy, { "retry-after": "2" }) : sendJson(res, 200, { users: [] });
+      });
+      const { sleep, waits } = recordingSleep();
+      const client = clientFor(server, { sleep, now: () => now });
+      await client.getOk("/users");
+      expect(waits).toEqual([2000]);
+      // Another walk of the same client, before the provider's 2 s are over: it waits the rest, without a 429.
+      now += 500;
+      await client.getOk("/orgs");
+      expect(waits).toEqual([2000, 1500]);
+      // Once they are over, nothing is held.
+      now += 2000;
+      await client.getOk("/classes");
+      expect(waits).toEqual([2000, 1500]);
+      expect(server.count("/ims/oneroster/v1p1/orgs")).toBe(1);
+    },
+  );
+
   scriptedTest("cuts a Retry-After longer than maxRetryAfterMs", async ({ scripted }) => {
     const server = await scripted((req, res, n) => {
       if (isToken(req.url)) {
