@@ -276,6 +276,11 @@ export class OneRosterClient {
       const answer: ClientResponse = { status: res.status, headers: res.headers, text, json: parseJson(text), url };
       o.onEvent?.({ type: "request", method, url, status: res.status, ms: performance.now() - started, attempt });
       if (RETRY_STATUSES.has(res.status)) {
+        if (res.status === 429) {
+          // Held at once, before the retry policy runs: other walks must not slip a request in meanwhile.
+          const asked = retryAfterMs(res.headers.get("retry-after"), this.now()) ?? o.minRetryDelayMs ?? 500;
+          this.notBefore = Math.max(this.notBefore, this.now() + Math.min(asked, o.maxRetryAfterMs ?? 120_000));
+        }
         throw new RetryableFailure(
           `answered ${res.status}`,
           "HTTP_STATUS",

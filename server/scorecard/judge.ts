@@ -51,6 +51,12 @@ export const MANY_PAGES = 20;
 export const MAX_CONCURRENCY = 8;
 /** After a 429 without Retry-After, a client waits at least this long. */
 export const MIN_BACKOFF_MS = 250;
+/**
+ * Time a client is given to read a 429 or 401 before its other requests count as ignoring it. Log times are when the
+ * provider's handler started, which lags behind the client on a busy machine; a request of another walk already on
+ * its way could not know. A refused request sent again is judged without this allowance.
+ */
+export const REACTION_MS = 1000;
 /** Evidence rows kept per verdict (the count is in the summary). */
 const MAX_EVIDENCE = 12;
 
@@ -71,6 +77,10 @@ function evidence(row: RequestLogRow, note?: string): Evidence {
 function params(row: RequestLogRow): URLSearchParams {
   return new URLSearchParams(row.query ?? "");
 }
+
+/** The same method, path and query: a request sent again. */
+const sameRequest = (a: RequestLogRow, b: RequestLogRow) =>
+  a.method === b.method && a.path === b.path && a.query === b.query;
 
 const endOf = (row: RequestLogRow) => row.at.getTime() + row.durationMs;
 
@@ -264,10 +274,16 @@ function honouredRateLimits(rows: RequestLogRow[]): Verdict {
   const hasty: Evidence[] = [];
   let judged = 0;
   for (const r of limited) {
-    // The first request sent after the 429 was answered: one already in flight then (a concurrent client's other
-    // walks) could not have known. The wait is measured start to start, since a row's duration ends when the server
-    // saw the connection close, which lags on a busy event loop and would blame the client for the server's delay.
-    const next = rows.find((n) => n.id !== r.id && n.at.getTime() >= endOf(r));
+    // Two requests show whether the client waited, each measured start to start (a row's duration ends when the
+    // server saw the connection close, which lags on a busy event loop and would blame the client for it):
+    // - the refused request sent again (same method, path and query), whenever it comes;
+    // - any other request sent once the client has had time to read the 429 (REACTION_MS after it was answered).
+    const same = (n: RequestLogRow) => sameRequest(n, r);
+    const again = rows.find((n) => n.id !== r.id && n.at.getTime() >= r.at.getTime() && same(n));
+    const other = rows.find((n) => n.id !== r.id && !same(n) && n.at.getTime() >= endOf(r) + REACTION_MS);
+    const next = [again, other]
+      .filter((n): n is RequestLogRow => n !== undefined)
+      .sort((a, b) => a.at.getTime() - b.at.getTime())[0];
     if (!next) {
       continue;
     }
@@ -305,15 +321,25 @@ function renewedTokens(rows: RequestLogRow[]): Verdict {
   const problems: Evidence[] = [];
   let streak = 0;
   let renewed = 0;
+  // A 401 sent before the client could have read an earlier one (REACTION_MS after it was answered) was already on
+  // its way (a concurrent client's other walks): it does not repeat the mistake, unless it is the same request.
+  let knownAt = Number.NEGATIVE_INFINITY;
+  let lastCounted: RequestLogRow | undefined;
   for (const [i, r] of rows.entries()) {
     if (r.operation === "token" && r.status === 200) {
       streak = 0;
+      knownAt = Number.NEGATIVE_INFINITY;
+      lastCounted = undefined;
       continue;
     }
     if (r.status === 401 && r.operation !== "token") {
-      streak++;
-      if (streak === 3) {
-        problems.push(evidence(r, "a third 401 in a row without asking for a new token"));
+      if (r.at.getTime() >= knownAt || (lastCounted !== undefined && sameRequest(r, lastCounted))) {
+        streak++;
+        lastCounted = r;
+        knownAt = endOf(r) + REACTION_MS;
+        if (streak === 3) {
+          problems.push(evidence(r, "a third 401 in a row without asking for a new token"));
+        }
       }
       const after = rows.slice(i + 1);
       const token = after.findIndex((n) => n.operation === "token" && n.status === 200);

@@ -19,7 +19,7 @@ describe("rosterlab conformance consumer --sync-command, with rosterlab's own co
       "1",
     ]);
     const failed = run.report.card.verdicts.filter((v) => v.outcome === "fail");
-    expect(failed.map((v) => `${v.id}: ${v.summary}`)).toEqual([]);
+    expect(failed.map((v) => `${v.id}: ${v.summary} ${JSON.stringify(v.evidence.slice(0, 4))}`)).toEqual([]);
     expect(run.exitCode, run.stderr).toBe(0);
     for (const id of [
       "SCN-001",
