@@ -4,6 +4,7 @@
 // timestamps, a filtered collection) plus the first page it can. Requests come from seeded generators, so every side
 // of a run gets the same sequence; each run uses a new seed; sides alternate order. Bytes are compared first.
 import { join } from "node:path";
+import { createRng } from "../seed/random.js";
 import { type BenchChild, spawnChild } from "./child.js";
 import { type LoadResult, runLoad } from "./load.js";
 import { processCpuMs } from "./process-cpu.js";
@@ -58,16 +59,9 @@ const BASE_PATH = "/ims/oneroster/v1p1";
 const VERIFY_SEED = 424242;
 const VERIFY_SAMPLES = 6;
 
-/** mulberry32: a small seeded generator, so a run's request sequence is the same on every side. */
+/** A seeded generator (the district generator's), so a run's request sequence is the same on every side. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng("reads-bench", seed).next;
 }
 
 interface Workload {

@@ -24,6 +24,26 @@ async function writeOut(file: string, text: string): Promise<void> {
   await writeFile(file, text, "utf8");
 }
 
+/** The flags of `conformance consumer`, with the parent command's outputs. */
+interface ConsumerFlags {
+  client?: string;
+  since?: string;
+  until?: string;
+  url?: string;
+  adminToken?: string;
+  syncCommand?: string;
+  exportCommand?: string;
+  days: number;
+  fault?: string[];
+  size: string;
+  seed: number;
+  stepTimeout: number;
+  maxMissing: number;
+  json?: string;
+  junit?: string;
+  failOn?: "must" | "should";
+}
+
 /** Adds `consumer` under the `conformance` command. */
 export function registerConsumerCommand(conformance: Command, io: ConsumerCommandIo): Command {
   return conformance
@@ -67,26 +87,9 @@ Examples:
   rosterlab conformance consumer --sync-command "./my-lms-sync" --json scenario.json --junit scenario.xml`,
     )
     .action(async (_flags: unknown, command: Command) => {
-      const o = command.optsWithGlobals() as {
-        client?: string;
-        since?: string;
-        until?: string;
-        url?: string;
-        adminToken?: string;
-        syncCommand?: string;
-        exportCommand?: string;
-        days: number;
-        fault?: string[];
-        size: string;
-        seed: number;
-        stepTimeout: number;
-        maxMissing: number;
-        json?: string;
-        junit?: string;
-        failOn?: "must" | "should";
-      };
+      const o = command.optsWithGlobals() as ConsumerFlags;
       if (o.syncCommand) {
-        await scenarioAction(o as typeof o & { syncCommand: string }, io);
+        await scenarioAction({ ...o, syncCommand: o.syncCommand }, io);
         return;
       }
       const url = o.url ?? io.env.url;
@@ -150,20 +153,7 @@ function percent(value: string): number {
 }
 
 async function scenarioAction(
-  o: {
-    syncCommand: string;
-    exportCommand?: string;
-    client?: string;
-    days: number;
-    fault?: string[];
-    size: string;
-    seed: number;
-    stepTimeout: number;
-    maxMissing: number;
-    json?: string;
-    junit?: string;
-    failOn?: "must" | "should";
-  },
+  o: ConsumerFlags & { syncCommand: string },
   io: ConsumerCommandIo,
 ): Promise<void> {
   if (o.client) {
