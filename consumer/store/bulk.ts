@@ -49,10 +49,11 @@ export async function bulkInsert(
     (k) => (rows[0] as Record<string, unknown>)[k] !== undefined,
   );
   for (const row of rows) {
-    for (const k of keys) {
-      if (row[k] === undefined) {
-        throw new Error(`bulkInsert ${name}: a row leaves ${k} undefined while others set it`);
-      }
+    const set = Object.keys(row).filter((k) => row[k] !== undefined);
+    if (set.length !== keys.length || keys.some((k) => row[k] === undefined)) {
+      throw new Error(
+        `bulkInsert ${name}: every row must set the same columns (${keys.join(", ")}); one sets ${set.join(", ")}`,
+      );
     }
   }
   const used = keys.map((k) => {
