@@ -4,27 +4,20 @@ import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { ZodError } from "zod";
-import { registerConformanceCommand } from "../conformance/cli.js";
-import { registerConsumerCommand } from "../conformance/consumer/cli.js";
-import { registerSyncCommands } from "../consumer/cli.js";
-import { registerGradesCommands } from "../consumer/grades/cli.js";
-import { formatSeedSummary, registerSeedCommands } from "../seed/cli.js";
+import { addGeneratorOptions, generatorOptionsFromFlags } from "../seed/generator-options.js";
+import { createProgressReporter } from "../seed/progress.js";
 import {
-  addGeneratorOptions,
-  createDistrictClock,
-  createProgressReporter,
   describeKey,
-  generatorOptionsFromFlags,
+  keepSnapshot,
   restoreSnapshot,
-  saveSnapshot,
-  seedDatabase,
   snapshotKey,
-  withMassWithdrawal,
-} from "../seed/index.js";
-import { registerAdminCommands } from "../server/admin/cli.js";
+  type TakenSnapshot,
+  takeSnapshot,
+} from "../seed/snapshot.js";
 import { DEFAULT_CONFIG, readServerConfig } from "../server/config.js";
-import { describeOpenFailure, embeddedEngineVersion, openDb } from "../server/db/client.js";
+import { type DbHandle, describeOpenFailure, embeddedEngineVersion, openDb } from "../server/db/client.js";
 import { migrateDb, migrationSetId } from "../server/db/migrate.js";
+import type { DistrictClockPort } from "../server/deps.js";
 import {
   type FaultSpec,
   FaultSpecError,
@@ -33,7 +26,6 @@ import {
   parseFaultSpec,
 } from "../server/faults/catalog.js";
 import { openConfiguredDb, StartupError, startServer } from "../server/main.js";
-import { registerDemoCommand } from "./demo.js";
 
 const program = new Command()
   .name("rosterlab")
@@ -72,6 +64,23 @@ function failWith(error: unknown): never {
     process.stderr.write(`${error.stack}\n`);
   }
   fail([`${message} (set ROSTERLAB_DEBUG=1 for details)`], 1);
+}
+
+/**
+ * The district clock (seed/clock.ts) over `handle`, its modules loaded on first use: a start restored from a
+ * snapshot never loads the generator unless an operator advances the district.
+ */
+function lazyDistrictClock(handle: DbHandle): DistrictClockPort {
+  let loading: Promise<DistrictClockPort> | undefined;
+  const clock = () => {
+    loading ??= import("../seed/index.js").then((m) => m.withMassWithdrawal(m.createDistrictClock(handle), handle));
+    return loading;
+  };
+  return {
+    advance: async (days, options) => (await clock()).advance(days, options),
+    status: async () => (await clock()).status(),
+    massWithdrawal: async (options) => (await clock()).massWithdrawal?.(options) ?? {},
+  };
 }
 
 const serve = program
@@ -142,9 +151,14 @@ serve.action(async (flags: Record<string, unknown>) => {
       : undefined;
   const key = snapshotKey(generator, { migrations: migrationSetId(), engine: embeddedEngineVersion() });
   let start: "restored" | "seeded" | "existing" | "empty" = "empty";
+  let taken: TakenSnapshot | undefined;
+  const snapshotProblem = (error: unknown) =>
+    void process.stderr.write(
+      `${pc.yellow("warning")} could not keep a snapshot in ${snapshotDir}: ${(error as Error).message}\n`,
+    );
   const running = await startServer(config, {
     faults,
-    districtClock: (handle) => withMassWithdrawal(createDistrictClock(handle), handle),
+    districtClock: lazyDistrictClock,
     ...(snapshotDir
       ? {
           openDb: async () => {
@@ -163,28 +177,42 @@ serve.action(async (flags: Record<string, unknown>) => {
         return;
       }
       const progress = createProgressReporter(process.stderr, json ? "silent" : "auto");
-      const summary = await seedDatabase(handle, { ...generator, ifEmpty: true }, progress.update).finally(() =>
-        progress.stop(),
-      );
+      const [{ seedDatabase }, { formatSeedSummary }] = await Promise.all([
+        import("../seed/seed-database.js"),
+        import("../seed/cli.js"),
+      ]);
+      // No fingerprint here: it reads the whole district back (a second on `demo`); `rosterlab seed` prints it.
+      const summary = await seedDatabase(
+        handle,
+        { ...generator, ifEmpty: true, fingerprint: false },
+        progress.update,
+      ).finally(() => progress.stop());
       start = summary.skipped ? "existing" : "seeded";
       if (!json) {
         process.stderr.write(formatSeedSummary(summary));
       }
       if (snapshotDir && !summary.skipped) {
-        // A snapshot that cannot be kept costs the next start a seed, nothing more: say so and serve.
-        await saveSnapshot(snapshotDir, key, handle).then(
+        // The image is taken now, of the district as seeded (before keys, clients or any request); writing it to
+        // disk waits until the provider answers.
+        taken = await takeSnapshot(handle, summary.rows).catch((error: unknown) => {
+          snapshotProblem(error);
+          return undefined;
+        });
+      }
+    },
+  });
+  // A stop waits for the snapshot to be written. One that cannot be kept costs the next start a seed, nothing more.
+  const keeping =
+    snapshotDir && taken
+      ? keepSnapshot(snapshotDir, key, taken).then(
           (saved) =>
             process.stderr.write(
               `kept a snapshot of the ${describeKey(key)} in ${snapshotDir} (${Math.round(saved.bytes / 1e6)} MB) for the next start\n`,
             ),
-          (error: unknown) =>
-            process.stderr.write(
-              `${pc.yellow("warning")} could not keep a snapshot in ${snapshotDir}: ${(error as Error).message}\n`,
-            ),
-        );
-      }
-    },
-  });
+          snapshotProblem,
+        )
+      : Promise.resolve();
+  taken = undefined;
   if (json) {
     process.stdout.write(
       `${JSON.stringify({ baseUrl: running.baseUrl, tokenUrl: running.tokenUrl, clientId: running.clientId, clientSecret: running.clientSecret, adminToken: running.adminToken, database: running.handle.label, start })}\n`,
@@ -203,6 +231,7 @@ serve.action(async (flags: Record<string, unknown>) => {
     );
   }
   const stop = async () => {
+    await keeping;
     await running.close();
     process.exit(0);
   };
@@ -210,59 +239,86 @@ serve.action(async (flags: Record<string, unknown>) => {
   process.once("SIGTERM", stop);
 });
 
-registerSeedCommands(program, { migrateDb });
-registerSyncCommands(program);
-registerAdminCommands(program, { out: process.stdout, err: process.stderr, env: process.env });
-registerGradesCommands(program);
-registerDemoCommand(program);
+/**
+ * Every command but `serve`. Their modules (the generator, the consumer, the conformance suite) are loaded only when
+ * the command line asks for one of them or for the command list: `npm start` loads what serving needs, nothing more.
+ */
+async function registerOtherCommands(): Promise<void> {
+  const [
+    { registerSeedCommands, seedDatabase },
+    { registerSyncCommands },
+    { registerAdminCommands },
+    { registerGradesCommands },
+    { registerDemoCommand },
+    { registerConformanceCommand },
+    { registerConsumerCommand },
+  ] = await Promise.all([
+    import("../seed/index.js"),
+    import("../consumer/cli.js"),
+    import("../server/admin/cli.js"),
+    import("../consumer/grades/cli.js"),
+    import("./demo.js"),
+    import("../conformance/cli.js"),
+    import("../conformance/consumer/cli.js"),
+  ]);
+  registerSeedCommands(program, { migrateDb });
+  registerSyncCommands(program);
+  registerAdminCommands(program, { out: process.stdout, err: process.stderr, env: process.env });
+  registerGradesCommands(program);
+  registerDemoCommand(program);
 
-// `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
-const conformance = registerConformanceCommand(program, async () => {
-  const running = await startServer(
-    { ...DEFAULT_CONFIG, port: 0, logLevel: "error" },
-    {
-      demoClientLeniency: "strict",
-      beforeListen: async (handle) => void (await seedDatabase(handle, { seed: 1, size: "tiny", fingerprint: false })),
-    },
-  );
-  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000 - DEFAULT_CONFIG.tokenTtlSeconds * 1000);
-  return {
-    baseUrl: running.baseUrl,
-    tokenUrl: running.tokenUrl,
-    clientId: running.clientId,
-    clientSecret: running.clientSecret,
-    expiredToken: await running.mintToken(twoHoursAgo),
-    close: () => running.close(),
-  };
-});
-
-registerConsumerCommand(conformance, {
-  out: process.stdout,
-  err: process.stderr,
-  env: {
-    ...(process.env.ROSTERLAB_URL ? { url: process.env.ROSTERLAB_URL } : {}),
-    ...(process.env.ROSTERLAB_ADMIN_TOKEN ? { adminToken: process.env.ROSTERLAB_ADMIN_TOKEN } : {}),
-  },
-  processEnv: process.env,
-});
-
-program
-  .command("migrate")
-  .description("apply the database migrations to DATABASE_URL (PGlite in memory when unset, which is only a dry run)")
-  .action(async () => {
-    const { config, problems } = readServerConfig();
-    if (!config) {
-      fail(problems.map((p) => `bad environment: ${p}`));
-    }
-    const handle = await openConfiguredDb(config).catch(failWith);
-    try {
-      await migrateDb(handle).catch((error: unknown) => {
-        throw new StartupError(describeOpenFailure(error, handle.label));
-      });
-      process.stdout.write(`${pc.green("migrated")} ${handle.label}\n`);
-    } finally {
-      await handle.close();
-    }
+  // `conformance` without --base-url checks a provider of our own, started on a free port with the tiny district.
+  const conformance = registerConformanceCommand(program, async () => {
+    const running = await startServer(
+      { ...DEFAULT_CONFIG, port: 0, logLevel: "error" },
+      {
+        demoClientLeniency: "strict",
+        beforeListen: async (handle) =>
+          void (await seedDatabase(handle, { seed: 1, size: "tiny", fingerprint: false })),
+      },
+    );
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000 - DEFAULT_CONFIG.tokenTtlSeconds * 1000);
+    return {
+      baseUrl: running.baseUrl,
+      tokenUrl: running.tokenUrl,
+      clientId: running.clientId,
+      clientSecret: running.clientSecret,
+      expiredToken: await running.mintToken(twoHoursAgo),
+      close: () => running.close(),
+    };
   });
 
+  registerConsumerCommand(conformance, {
+    out: process.stdout,
+    err: process.stderr,
+    env: {
+      ...(process.env.ROSTERLAB_URL ? { url: process.env.ROSTERLAB_URL } : {}),
+      ...(process.env.ROSTERLAB_ADMIN_TOKEN ? { adminToken: process.env.ROSTERLAB_ADMIN_TOKEN } : {}),
+    },
+    processEnv: process.env,
+  });
+
+  program
+    .command("migrate")
+    .description("apply the database migrations to DATABASE_URL (PGlite in memory when unset, which is only a dry run)")
+    .action(async () => {
+      const { config, problems } = readServerConfig();
+      if (!config) {
+        fail(problems.map((p) => `bad environment: ${p}`));
+      }
+      const handle = await openConfiguredDb(config).catch(failWith);
+      try {
+        await migrateDb(handle).catch((error: unknown) => {
+          throw new StartupError(describeOpenFailure(error, handle.label));
+        });
+        process.stdout.write(`${pc.green("migrated")} ${handle.label}\n`);
+      } finally {
+        await handle.close();
+      }
+    });
+}
+
+if (process.argv[2] !== "serve") {
+  await registerOtherCommands();
+}
 await program.parseAsync(process.argv).catch(failWith);

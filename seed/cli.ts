@@ -94,7 +94,7 @@ export function formatSeedSummary(s: SeedSummary): string {
     ...Object.entries(s.rows).map(([t, n]) => `  ${t.padEnd(18)} ${String(n).padStart(10)}`),
     "  edge cases:",
     ...Object.entries(s.edgeCases).map(([k, n]) => `  ${k.padEnd(24)} ${String(n).padStart(4)}`),
-    `  fingerprint ${s.fingerprint ?? "(not computed)"}`,
+    ...(s.fingerprint ? [`  fingerprint ${s.fingerprint}`] : []),
   ];
   return `${lines.join("\n")}\n`;
 }

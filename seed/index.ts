@@ -25,9 +25,12 @@ export { createProgressReporter } from "./progress.js";
 export { isDatabaseEmpty, SeedError, type SeedOptions, type SeedSummary, seedDatabase } from "./seed-database.js";
 export {
   describeKey,
+  keepSnapshot,
   type RestoreOutcome,
   restoreSnapshot,
   type SnapshotKey,
   saveSnapshot,
   snapshotKey,
+  type TakenSnapshot,
+  takeSnapshot,
 } from "./snapshot.js";

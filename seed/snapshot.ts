@@ -114,25 +114,39 @@ export interface SavedSnapshot {
   path: string;
 }
 
+/** A data directory image taken in memory, not yet written: see takeSnapshot and keepSnapshot. */
+export interface TakenSnapshot {
+  data: Blob;
+  rows: Record<TableName, number>;
+}
+
 /**
- * Keeps the seeded database in `dir` under `key`, replacing any snapshot there. The manifest goes last and both
- * files are renamed into place, so a crash midway leaves no snapshot rather than a wrong one.
+ * Images the database as it is now: a checkpoint (so a restore need not replay the seed from the WAL), then the
+ * data directory as an uncompressed tarball. PGlite walks its file system synchronously, so no statement runs
+ * midway and the image is what the district was at this instant. Cheap next to writing it (keepSnapshot), which a
+ * caller may leave for later. `rows` defaults to counting every data table.
  */
-export async function saveSnapshot(dir: string, key: SnapshotKey, handle: DbHandle): Promise<SavedSnapshot> {
+export async function takeSnapshot(handle: DbHandle, rows?: Record<TableName, number>): Promise<TakenSnapshot> {
   if (!handle.dumpDataDir) {
     throw new Error(`${handle.label} cannot be snapshotted: only the embedded PGlite database can`);
   }
+  const counted = rows ?? (await rowCounts(handle));
+  await handle.exec("CHECKPOINT");
+  return { data: await handle.dumpDataDir(), rows: counted };
+}
+
+/**
+ * Writes a taken snapshot to `dir` under `key`, replacing any snapshot there. The manifest goes last and both files
+ * are renamed into place, so a crash midway leaves no snapshot rather than a wrong one.
+ */
+export async function keepSnapshot(dir: string, key: SnapshotKey, taken: TakenSnapshot): Promise<SavedSnapshot> {
   await mkdir(dir, { recursive: true });
   await rm(join(dir, MANIFEST), { force: true });
-  const rows = await rowCounts(handle);
   const tmp = join(dir, `${DATA}.${process.pid}.tmp`);
   const hash = createHash("sha256");
   let bytes = 0;
   try {
-    // A checkpoint first: the restored database then starts without replaying the whole seed from the WAL.
-    await handle.exec("CHECKPOINT");
-    const blob = await handle.dumpDataDir();
-    const source = Readable.fromWeb(blob.stream() as WebReadableStream<Uint8Array>);
+    const source = Readable.fromWeb(taken.data.stream() as WebReadableStream<Uint8Array>);
     source.on("data", (chunk: Buffer) => {
       hash.update(chunk);
       bytes += chunk.length;
@@ -147,13 +161,18 @@ export async function saveSnapshot(dir: string, key: SnapshotKey, handle: DbHand
     key,
     bytes,
     sha256: hash.digest("hex"),
-    rows,
+    rows: taken.rows,
     createdAt: new Date().toISOString(),
   };
   const manifestTmp = join(dir, `${MANIFEST}.${process.pid}.tmp`);
   await writeFile(manifestTmp, `${JSON.stringify(manifest, null, 2)}\n`);
   await rename(manifestTmp, join(dir, MANIFEST));
-  return { bytes, rows: Object.values(rows).reduce((a, b) => a + b, 0), path: join(dir, DATA) };
+  return { bytes, rows: Object.values(taken.rows).reduce((a, b) => a + b, 0), path: join(dir, DATA) };
+}
+
+/** Takes and keeps a snapshot of the database as it is now (takeSnapshot, then keepSnapshot). */
+export async function saveSnapshot(dir: string, key: SnapshotKey, handle: DbHandle): Promise<SavedSnapshot> {
+  return keepSnapshot(dir, key, await takeSnapshot(handle));
 }
 
 export type RestoreOutcome =

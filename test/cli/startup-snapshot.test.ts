@@ -16,10 +16,21 @@ interface Started {
   stderr: string;
   /** sourcedIds of the first page of users, as served. */
   userIds: string[];
+  /** The lineItem deleted over HTTP right after start (with `deleteLineItem`), and how it then read. */
+  deleted?: { id: string; status: number };
+  /** How the `lineItem` option's id read. */
+  lineItem?: { status: number; recordStatus: string | undefined };
+}
+
+interface ServeActions {
+  /** DELETE the first lineItem as soon as the provider answers. */
+  deleteLineItem?: boolean;
+  /** GET this lineItem. */
+  lineItem?: string;
 }
 
 /** Starts `serve --json` on a free port, reads one page of users over HTTP, and stops it with SIGTERM. */
-async function serveOnce(snapshotDir: string, extra: string[] = []): Promise<Started> {
+async function serveOnce(snapshotDir: string, extra: string[] = [], actions: ServeActions = {}): Promise<Started> {
   const child = spawn(
     process.execPath,
     [CLI, "serve", "--port", "0", "--json", "--size", "tiny", "--snapshot-dir", snapshotDir, ...extra],
@@ -49,12 +60,39 @@ async function serveOnce(snapshotDir: string, extra: string[] = []): Promise<Sta
         body: "grant_type=client_credentials",
       })
     ).json()) as { access_token: string };
-    const page = await fetch(`${ready.baseUrl}/users?limit=5`, {
-      headers: { authorization: `Bearer ${token.access_token}` },
-    });
+    const headers = { authorization: `Bearer ${token.access_token}` };
+    let deleted: Started["deleted"];
+    if (actions.deleteLineItem) {
+      const items = (await (await fetch(`${ready.baseUrl}/lineItems?limit=1`, { headers })).json()) as {
+        lineItems: { sourcedId: string }[];
+      };
+      const id = items.lineItems[0]?.sourcedId as string;
+      expect((await fetch(`${ready.baseUrl}/lineItems/${id}`, { method: "DELETE", headers })).status).toBe(204);
+      deleted = { id, status: (await fetch(`${ready.baseUrl}/lineItems/${id}`, { headers })).status };
+    }
+    let lineItem: Started["lineItem"];
+    if (actions.lineItem) {
+      const read = await fetch(`${ready.baseUrl}/lineItems/${actions.lineItem}`, { headers });
+      const text = await read.text();
+      lineItem = {
+        status: read.status,
+        recordStatus:
+          read.status === 200 ? (JSON.parse(text) as { lineItem: { status: string } }).lineItem.status : undefined,
+      };
+    }
+    const page = await fetch(`${ready.baseUrl}/users?limit=5`, { headers });
     expect(page.status).toBe(200);
     const body = (await page.json()) as { users: { sourcedId: string }[] };
-    return { start: ready.start as string, stderr, userIds: body.users.map((u) => u.sourcedId) };
+    // A stop waits for the snapshot to be written, so everything serve says is in by the time it exits.
+    child.kill("SIGTERM");
+    await exited;
+    return {
+      start: ready.start as string,
+      stderr,
+      userIds: body.users.map((u) => u.sourcedId),
+      ...(deleted ? { deleted } : {}),
+      ...(lineItem ? { lineItem } : {}),
+    };
   } finally {
     child.kill("SIGTERM");
     await exited;
@@ -71,13 +109,17 @@ describe("serve keeps and restores a snapshot of the seeded in-memory district",
   });
 
   it("seeds on a first start, restores on a second, reseeds for another district, and replaces a damaged one", async () => {
-    const first = await serveOnce(dir);
+    // The first start's client deletes a lineItem at once: the snapshot is of the district as seeded, so the
+    // second start still has it, whenever the snapshot was written.
+    const first = await serveOnce(dir, [], { deleteLineItem: true });
     expect(first.start).toBe("seeded");
+    expect(first.deleted?.status).toBe(404);
     expect(first.stderr).toMatch(/^seeding the tiny district \(seed 1, .*: no snapshot in .* yet$/m);
     expect(first.stderr).toMatch(/^kept a snapshot of the tiny district/m);
 
-    const second = await serveOnce(dir);
+    const second = await serveOnce(dir, [], { lineItem: first.deleted?.id as string });
     expect(second.start).toBe("restored");
+    expect(second.lineItem).toEqual({ status: 200, recordStatus: "active" });
     expect(second.stderr).toMatch(/^restored district snapshot: the tiny district \(seed 1, /m);
     expect(second.stderr).not.toMatch(/kept a snapshot/);
     expect(second.userIds).toEqual(first.userIds);
