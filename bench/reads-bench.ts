@@ -222,6 +222,10 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
     const job: SqlCeilingJob = { databaseUrl: scratch.url, publicUrl: PUBLIC_URL };
     const ceiling = await spawnChild<SqlCeilingInfo>({
       script: "./sql-ceiling-process.ts",
+      // Profiled beside the provider (DIR/ceiling/, one profile per thread), to compare the two side by side.
+      ...(o.profileDir
+        ? { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", join(o.profileDir, "ceiling")] }
+        : {}),
       env: o.childEnv,
       input: JSON.stringify(job),
     });

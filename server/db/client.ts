@@ -309,7 +309,7 @@ function openPostgres(url: string, options: OpenDbOptions): DbHandle {
   });
   // drizzle runs every transaction inside client.begin(callback); remembering the callback's connection for the
   // duration of that async call lets copyFrom join the transaction without touching drizzle's private session.
-  const inTransaction = new AsyncLocalStorage<CopyConnection>();
+  const inTransaction = transactionScope<CopyConnection>();
   const tracked = new Proxy(client, {
     get(target, prop, receiver) {
       if (prop !== "begin") {
@@ -317,7 +317,7 @@ function openPostgres(url: string, options: OpenDbOptions): DbHandle {
       }
       return (...args: unknown[]) => {
         const callback = args.pop() as (sql: postgres.TransactionSql) => unknown;
-        const joined = (sql: postgres.TransactionSql) => inTransaction.run(sql, () => callback(sql));
+        const joined = (sql: postgres.TransactionSql) => inTransaction.run(sql, async () => callback(sql));
         return typeof args[0] === "string" ? target.begin(args[0], joined) : target.begin(joined);
       };
     },
@@ -330,7 +330,7 @@ function openPostgres(url: string, options: OpenDbOptions): DbHandle {
     exec: async (text) => {
       await client.unsafe(text);
     },
-    copyFrom: (statement, data) => copyIntoPostgres(inTransaction.getStore() ?? client, statement, data),
+    copyFrom: (statement, data) => copyIntoPostgres(inTransaction.current() ?? client, statement, data),
     listen: async (channel, onNotify) => {
       const { unlisten } = await client.listen(channel, onNotify, onNotify);
       return unlisten;
@@ -398,12 +398,35 @@ async function blobOf(data: CopySource): Promise<Blob> {
   return new Blob(parts);
 }
 
+/**
+ * Which transaction the current async call runs in, for copyFrom. An enabled AsyncLocalStorage turns on promise
+ * hooks for the whole process (a few per cent of every read's CPU), so it is enabled only while a transaction runs.
+ */
+function transactionScope<T>(): { run<R>(tx: T, callback: () => Promise<R>): Promise<R>; current(): T | undefined } {
+  const storage = new AsyncLocalStorage<T>();
+  let open = 0;
+  return {
+    async run(tx, callback) {
+      open += 1;
+      try {
+        return await storage.run(tx, callback);
+      } finally {
+        open -= 1;
+        if (open === 0) {
+          storage.disable();
+        }
+      }
+    },
+    current: () => storage.getStore(),
+  };
+}
+
 /** A DbHandle over an open PGlite. */
 function wrapPglite(client: PGlite, label: string): DbHandle {
   // As for postgres.js: drizzle runs transactions through client.transaction(callback); copyFrom joins the one open
   // in its async context (a query on the client itself would wait for that transaction to end). Methods are bound to
   // the real instance because PGlite keeps its state in private fields, which a Proxy receiver cannot reach.
-  const inTransaction = new AsyncLocalStorage<PgliteTransaction>();
+  const inTransaction = transactionScope<PgliteTransaction>();
   const tracked = new Proxy(client, {
     get(target, prop) {
       if (prop === "transaction") {
@@ -426,7 +449,7 @@ function wrapPglite(client: PGlite, label: string): DbHandle {
       const blob = await blobOf(data);
       // PGlite has no COPY protocol stream: it reads the input from a blob mounted at /dev/blob.
       const fromBlob = statement.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
-      await (inTransaction.getStore() ?? client).query(fromBlob, [], { blob });
+      await (inTransaction.current() ?? client).query(fromBlob, [], { blob });
     },
     listen: async (channel, onNotify) => {
       onNotify();
