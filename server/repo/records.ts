@@ -70,6 +70,8 @@ export async function listRecords(
 export interface JsonPage {
   records: string;
   total: number | undefined;
+  /** The first of `parents` that does not exist (the records and total are then empty). */
+  missingParent?: ParentCheck;
 }
 
 /**
@@ -81,7 +83,12 @@ export async function listRecordsJson(
   db: Db,
   entity: EntityName,
   spec: QuerySpec,
-  opts: Omit<ListOptions, "pageLocalSort"> & { json: RecordJsonSql; countTotal: boolean },
+  opts: Omit<ListOptions, "pageLocalSort"> & {
+    json: RecordJsonSql;
+    countTotal: boolean;
+    /** Parents of a relationship read, checked in the same statement (see findMissingParent). */
+    parents?: readonly ParentCheck[];
+  },
 ): Promise<JsonPage | undefined> {
   const table = ENTITY_TABLES[entity];
   const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones });
@@ -103,9 +110,19 @@ export async function listRecordsJson(
     : sql<number | null>`null::int`;
   // Prepared (a named statement per connection, re-used for the same text): the statement is long, and parsing and
   // planning it again on every request cost more than running it.
+  const parents = opts.parents ?? [];
+  // The index of the first parent that does not exist, or -1: one statement instead of one more per parent.
+  const missing =
+    parents.length > 0
+      ? sql<number>`(case ${sql.join(
+          parents.map((p, i) => sql`when not exists (${parentQuery(db, p)}) then ${sql.raw(String(i))}`),
+          sql` `,
+        )} else -1 end)::int`
+      : sql<number>`-1`;
   const rows = await db
     .with(page)
     .select({
+      missing,
       total,
       records: sql<string>`coalesce(string_agg(${opts.json.json}, ',' order by ${sql.join(order, sql`, `)}), '')`,
       exact: sql<boolean>`coalesce(bool_and(${opts.json.exact}), true)`,
@@ -115,6 +132,10 @@ export async function listRecordsJson(
     .prepare("list_json")
     .execute();
   const row = rows[0];
+  const missingParent = row && row.missing >= 0 ? parents[row.missing] : undefined;
+  if (missingParent) {
+    return { records: "", total: 0, missingParent };
+  }
   if (!row?.exact) {
     return undefined;
   }
@@ -205,23 +226,27 @@ export async function getRecord(
   return rows[0] as Row | undefined;
 }
 
+/** The query that finds a relationship's parent: by id, within its subset, not a tombstone, and its extra rule. */
+function parentQuery(db: Db, parent: ParentCheck) {
+  const table = ENTITY_TABLES[parent.entity];
+  const conditions = [eq(table.id, parent.id), ...subsetToSql(table, parent.subset)];
+  if (parent.extra) {
+    conditions.push(parent.extra);
+  }
+  if (table.deleted) {
+    conditions.push(sql`${table.deleted} = false`);
+  }
+  return db
+    .select({ one: sql`1` })
+    .from(table.table)
+    .where(and(...conditions))
+    .limit(1);
+}
+
 /** The first parent that does not exist, or undefined when all do. */
-export async function findMissingParent(db: Db, parents: ParentCheck[]): Promise<ParentCheck | undefined> {
+export async function findMissingParent(db: Db, parents: readonly ParentCheck[]): Promise<ParentCheck | undefined> {
   for (const parent of parents) {
-    const table = ENTITY_TABLES[parent.entity];
-    const conditions = [eq(table.id, parent.id), ...subsetToSql(table, parent.subset)];
-    if (parent.extra) {
-      conditions.push(parent.extra);
-    }
-    if (table.deleted) {
-      conditions.push(sql`${table.deleted} = false`);
-    }
-    const found = await db
-      .select({ one: sql`1` })
-      .from(table.table)
-      .where(and(...conditions))
-      .limit(1);
-    if (found.length === 0) {
+    if ((await parentQuery(db, parent)).length === 0) {
       return parent;
     }
   }

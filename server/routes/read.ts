@@ -18,7 +18,7 @@ import {
   type Row,
   subsetToSql,
 } from "../repo/records.js";
-import { RELATIONS } from "../repo/relations.js";
+import { type ParentCheck, RELATIONS } from "../repo/relations.js";
 import { ENTITY_TABLES } from "../repo/tables.js";
 import { authorize, baseUrlOf, envelopeText, envelopeWith, originOf, type RouteDeps, servePage } from "./context.js";
 
@@ -65,13 +65,9 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
     return servePage(c, deps, quirks, async () => {
       const spec = parseCollectionQuery((n) => c.req.query(n), entity, { limitCap: deps.config.limitCap, quirks });
       const rel = relation?.(c.req.param() as Record<string, string>);
-      if (rel) {
-        const missing = await findMissingParent(deps.db, rel.parents);
-        if (missing) {
-          // Unknown parent on a relationship endpoint → 404 unknownobject (notes §1.3 notes).
-          throw new ApiError("not_found", `no ${missing.label} with sourcedId '${missing.id}'`);
-        }
-      }
+      // Unknown parent on a relationship endpoint → 404 unknownobject (notes §1.3 notes).
+      const noParent = (missing: ParentCheck) =>
+        new ApiError("not_found", `no ${missing.label} with sourcedId '${missing.id}'`);
       const pageLocalSort = quirks.has("page-local-sort") && spec.sort !== undefined;
       const hidden = quirks.has("hide-schools") && endpoint.operationId === "getAllSchools";
       const base = baseUrlOf(c, deps);
@@ -90,7 +86,12 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
           hideTombstones,
           json: jsonSqlFor(endpoint.entity, base, spec.fields, deps.config.booleans),
           countTotal: known === undefined,
+          // The parents are checked in the page's own statement.
+          parents: rel?.parents ?? [],
         });
+        if (page?.missingParent) {
+          throw noParent(page.missingParent);
+        }
         const total = known ?? page?.total;
         if (page && total !== undefined) {
           if (known === undefined) {
@@ -101,6 +102,12 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
       }
       let records: unknown[] = [];
       let total = fast?.total ?? 0;
+      if (!fast && rel) {
+        const missing = await findMissingParent(deps.db, rel.parents);
+        if (missing) {
+          throw noParent(missing);
+        }
+      }
       if (!fast && !hidden) {
         const listed = await listRecords(deps.db, endpoint.entity, spec, { scope, hideTombstones, pageLocalSort });
         const ordered =

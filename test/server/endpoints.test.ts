@@ -138,6 +138,18 @@ describeEachDb("every operation of the endpoint table", (kind) => {
     },
   );
 
+  it.each(reads.filter((e) => e.params.length > 1).map((e) => [e.operationId, e] as const))(
+    "%s answers 404 naming the parent when only its last parent is unknown",
+    async (_, endpoint) => {
+      const values = await resolveParams(endpoint);
+      const last = endpoint.params.at(-1)?.name ?? "id";
+      const res = await sp.api(fillPath(endpoint.path, { ...values, [last]: "no-such-last" }));
+      expect(res.status).toBe(404);
+      expect(readStatusInfo(res.body)[0]).toMatchObject({ codeMajor: "failure", codeMinor: "unknownobject" });
+      expect(readStatusInfo(res.body)[0]?.description).toMatch(/no-such-last/);
+    },
+  );
+
   it("walks the gradebook writes: PUT 201 then 200, DELETE 204 then 404", async () => {
     const classId = (await idsOf("getAllClasses", {}, 1))[0] ?? "";
     const studentId = (await idsOf("getStudentsForClass", { classId }))[0];
