@@ -1,5 +1,5 @@
 // Generic reads of OneRoster records: (db, table, spec) → rows. Never imports hono. SQL comes from query/to-sql.ts.
-import { and, count, eq, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";
 import { ENTITIES } from "../../oneroster/index.js";
 import type { Db } from "../db/client.js";
@@ -75,21 +75,37 @@ export interface JsonPage {
 }
 
 /**
- * The page and its total in ONE statement, the records' JSON text built by Postgres (present/json-sql.ts); the count
- * is left out when the caller remembers it (`countTotal: false`). Undefined when a record on the page holds a value
- * SQL cannot present exactly: the caller then presents the page in Node (listRecords).
+ * A list statement's shape: a read without a filter differs from the next one of its endpoint only in the values of
+ * its path ids, limit and offset, so its statement is built once with placeholders for them and then only executed.
  */
-export async function listRecordsJson(
+export interface ListShape {
+  /** Names the scope's structure (the endpoint's operationId): the same key must always give the same scope. */
+  key: string;
+  /** The scope and the parents with sql.placeholder(name) where a path id goes. */
+  scope: SQL[];
+  parents: readonly ParentCheck[];
+  /** This request's value of each placeholder. */
+  values: Record<string, string>;
+}
+
+type ListJsonOptions = Omit<ListOptions, "pageLocalSort"> & {
+  json: RecordJsonSql;
+  countTotal: boolean;
+  /** Parents of a relationship read, checked in the same statement (see findMissingParent). */
+  parents?: readonly ParentCheck[];
+  /** The same read as a shape, used when there is no filter (see ListShape). */
+  shape?: ListShape;
+};
+
+/** The page-and-total statement; limit and offset are numbers or placeholders. */
+function listJsonQuery(
   db: Db,
   entity: EntityName,
   spec: QuerySpec,
-  opts: Omit<ListOptions, "pageLocalSort"> & {
-    json: RecordJsonSql;
-    countTotal: boolean;
-    /** Parents of a relationship read, checked in the same statement (see findMissingParent). */
-    parents?: readonly ParentCheck[];
-  },
-): Promise<JsonPage | undefined> {
+  opts: ListJsonOptions,
+  limit: number | Placeholder,
+  offset: number | Placeholder,
+) {
   const table = ENTITY_TABLES[entity];
   const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones });
   const order = orderToSql(table, spec.sort, textFields(entity));
@@ -102,14 +118,12 @@ export async function listRecordsJson(
       .from(table.table)
       .where(where)
       .orderBy(...order)
-      .limit(spec.limit)
-      .offset(spec.offset),
+      .limit(limit)
+      .offset(offset),
   );
   const total = opts.countTotal
     ? sql<number | null>`(select count(*) from ${table.table}${where ? sql` where ${where}` : sql``})::int`
     : sql<number | null>`null::int`;
-  // Prepared (a named statement per connection, re-used for the same text): the statement is long, and parsing and
-  // planning it again on every request cost more than running it.
   const parents = opts.parents ?? [];
   // The index of the first parent that does not exist, or -1: one statement instead of one more per parent.
   const missing =
@@ -119,7 +133,7 @@ export async function listRecordsJson(
           sql` `,
         )} else -1 end)::int`
       : sql<number>`-1`;
-  const rows = await db
+  return db
     .with(page)
     .select({
       missing,
@@ -128,9 +142,76 @@ export async function listRecordsJson(
       exact: sql<boolean>`coalesce(bool_and(${opts.json.exact}), true)`,
     })
     .from(page)
-    .innerJoin(table.table, sql`${table.id} = ${page.id}`)
-    .prepare("list_json")
-    .execute();
+    .innerJoin(table.table, sql`${table.id} = ${page.id}`);
+}
+
+type ListJsonStatement = ReturnType<ReturnType<typeof listJsonQuery>["prepare"]>;
+
+/** Numbers the names of prepared statements (list and single-record ones). */
+let preparedCount = 0;
+
+/** Prepared list statements by database, record SQL and shape: built once, then only executed. */
+const listJsonStatements = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, ListJsonStatement>>>();
+const LIST_SHAPES_MAX = 500;
+
+function listJsonStatement(
+  db: Db,
+  entity: EntityName,
+  spec: QuerySpec,
+  opts: ListJsonOptions,
+  shape: ListShape,
+): ListJsonStatement {
+  let byJson = listJsonStatements.get(db);
+  if (!byJson) {
+    byJson = new WeakMap();
+    listJsonStatements.set(db, byJson);
+  }
+  let byShape = byJson.get(opts.json);
+  if (!byShape) {
+    byShape = new Map();
+    byJson.set(opts.json, byShape);
+  }
+  const key = `${entity}|${shape.key}|${JSON.stringify(spec.sort ?? null)}|${opts.hideTombstones}|${opts.countTotal}`;
+  let statement = byShape.get(key);
+  if (!statement) {
+    if (byShape.size >= LIST_SHAPES_MAX) {
+      byShape.clear();
+    }
+    statement = listJsonQuery(
+      db,
+      entity,
+      spec,
+      { ...opts, scope: shape.scope, parents: shape.parents },
+      sql.placeholder("limit"),
+      sql.placeholder("offset"),
+    ).prepare(`list_json_${++preparedCount}`);
+    byShape.set(key, statement);
+  }
+  return statement;
+}
+
+/**
+ * The page and its total in ONE statement, the records' JSON text built by Postgres (present/json-sql.ts); the count
+ * is left out when the caller remembers it (`countTotal: false`). Undefined when a record on the page holds a value
+ * SQL cannot present exactly: the caller then presents the page in Node (listRecords).
+ */
+export async function listRecordsJson(
+  db: Db,
+  entity: EntityName,
+  spec: QuerySpec,
+  opts: ListJsonOptions,
+): Promise<JsonPage | undefined> {
+  const parents = opts.parents ?? [];
+  // Prepared (a named statement per connection, re-used for the same text): the statement is long, and parsing and
+  // planning it again on every request cost more than running it. Without a filter it is also built only once.
+  const rows =
+    opts.shape && spec.filter === undefined
+      ? await listJsonStatement(db, entity, spec, opts, opts.shape).execute({
+          ...opts.shape.values,
+          limit: spec.limit,
+          offset: spec.offset,
+        })
+      : await listJsonQuery(db, entity, spec, opts, spec.limit, spec.offset).prepare("list_json").execute();
   const row = rows[0];
   const missingParent = row && row.missing >= 0 ? parents[row.missing] : undefined;
   if (missingParent) {
@@ -164,7 +245,6 @@ function prepareSingleJson(
 
 /** Prepared single-record statements by database, record SQL and scope: built once, then only executed. */
 const singleJsonQueries = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, SingleJsonQuery>>>();
-let preparedCount = 0;
 
 function singleJsonQuery(
   db: Db,

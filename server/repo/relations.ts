@@ -190,3 +190,16 @@ export const RELATIONS: Record<string, (p: Params) => Relation> = {
     scope: [],
   }),
 };
+
+/** Reads every path parameter as the placeholder of the same name. */
+const PLACEHOLDER_PARAMS = new Proxy({} as Params, {
+  get: (_, name) => sql.placeholder(String(name)) as unknown as string,
+});
+
+/**
+ * The relation of `operationId` with sql.placeholder(name) where each path id goes, for a statement built once and
+ * executed with the ids as values (ListShape in records.ts); undefined for an endpoint that is no relationship.
+ */
+export function relationOverPlaceholders(operationId: string): Relation | undefined {
+  return RELATIONS[operationId]?.(PLACEHOLDER_PARAMS);
+}

@@ -18,7 +18,7 @@ import {
   type Row,
   subsetToSql,
 } from "../repo/records.js";
-import { type ParentCheck, RELATIONS } from "../repo/relations.js";
+import { type ParentCheck, RELATIONS, relationOverPlaceholders } from "../repo/relations.js";
 import { ENTITY_TABLES } from "../repo/tables.js";
 import { authorize, baseUrlOf, envelopeText, envelopeWith, originOf, type RouteDeps, servePage } from "./context.js";
 
@@ -60,11 +60,16 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
   const entity = ENTITIES[endpoint.entity];
   const table = ENTITY_TABLES[endpoint.entity];
   const relation = RELATIONS[endpoint.operationId];
+  const subsetScope = subsetToSql(table, endpoint.subset);
+  // This endpoint's scope with placeholders for its path ids, for reads without a filter (see ListShape).
+  const shapeRel = relationOverPlaceholders(endpoint.operationId);
+  const shapeScope = [...subsetScope, ...(shapeRel?.scope ?? [])];
   return async (c: Context<AppEnv>) => {
     const quirks = await authorize(c, deps, endpoint);
     return servePage(c, deps, quirks, async () => {
       const spec = parseCollectionQuery((n) => c.req.query(n), entity, { limitCap: deps.config.limitCap, quirks });
-      const rel = relation?.(c.req.param() as Record<string, string>);
+      const params = c.req.param() as Record<string, string>;
+      const rel = relation?.(params);
       // Unknown parent on a relationship endpoint → 404 unknownobject (notes §1.3 notes).
       const noParent = (missing: ParentCheck) =>
         new ApiError("not_found", `no ${missing.label} with sourcedId '${missing.id}'`);
@@ -72,7 +77,7 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
       const hidden = quirks.has("hide-schools") && endpoint.operationId === "getAllSchools";
       const base = baseUrlOf(c, deps);
       const url = new URL(c.req.url);
-      const scope = [...subsetToSql(table, endpoint.subset), ...(rel?.scope ?? [])];
+      const scope = [...subsetScope, ...(rel?.scope ?? [])];
       const hideTombstones = quirks.has("no-tombstones");
       // The usual path: records as JSON text from Postgres, page and total in one statement, and the total
       // remembered per data generation and query (everything that shapes the WHERE: path, filter, tombstones).
@@ -88,6 +93,12 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
           countTotal: known === undefined,
           // The parents are checked in the page's own statement.
           parents: rel?.parents ?? [],
+          shape: {
+            key: endpoint.operationId,
+            scope: shapeScope,
+            parents: shapeRel?.parents ?? [],
+            values: params,
+          },
         });
         if (page?.missingParent) {
           throw noParent(page.missingParent);
