@@ -168,6 +168,29 @@ describeEachDb("rostering reads", (kind) => {
     expect(ids((await sp.api(`/terms/${terms[0].sourcedId}/classes?limit=10000`)).body.classes)).toContain(classId);
   });
 
+  it("answers each class's own roster, page by page, from one statement shape (path ids, limit and offset vary)", async () => {
+    const classes = ids((await sp.api("/classes?limit=3&sort=sourcedId")).body.classes);
+    expect(classes.length).toBe(3);
+    for (const classId of classes) {
+      const whole = await sp.api(`/classes/${classId}/students?limit=10000`);
+      const expected = ids(whole.body.users);
+      const enrolled = (
+        await sp.api(
+          `/enrollments?filter=${enc(`class.sourcedId='${classId}' AND role='student' AND status='active'`)}&limit=10000`,
+        )
+      ).body.enrollments.map((e: { user: { sourcedId: string } }) => e.user.sourcedId);
+      expect([...expected].sort()).toEqual([...new Set(enrolled as string[])].sort());
+      expect(Number(whole.headers.get("x-total-count"))).toBe(expected.length);
+      const paged: string[] = [];
+      for (let offset = 0; offset < expected.length; offset += 2) {
+        paged.push(...ids((await sp.api(`/classes/${classId}/students?limit=2&offset=${offset}`)).body.users));
+      }
+      expect(paged).toEqual(expected);
+      const sorted = ids((await sp.api(`/classes/${classId}/students?limit=10000&sort=familyName`)).body.users);
+      expect([...sorted].sort()).toEqual([...expected].sort());
+    }
+  });
+
   it("keeps tobedeleted records listed and finds them with a delta filter (notes §8)", async () => {
     const dead = await sp.api(`/users?filter=${enc("status='tobedeleted'")}&limit=10000`);
     expect(dead.body.users.length).toBeGreaterThan(0);
