@@ -10,6 +10,8 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
+# The CLI's launcher builds the sources on its first run (bin/rosterlab.js): do it now, not at every container start.
+RUN npm run rosterlab -- --help > /dev/null
 EXPOSE 8080
 VOLUME ["/data"]
 # GET /health answers 200 once the database answers (503 while it does not); node's fetch, no curl in the image.
