@@ -38,8 +38,10 @@ function dataTableList(): string {
 }
 
 /**
- * Reads the indexes of the data tables: primary key and unique constraints (left out when a foreign key leans on
- * one, which could not be dropped), and every index that backs no constraint.
+ * Reads the indexes of the data tables: primary key and unique constraints, and every index that backs no
+ * constraint. Left in place (maintained row by row): one a foreign key leans on (it could not be dropped), and one
+ * whose definition does not say all it is, since a rebuild would lose it: the replica identity, the CLUSTER index, a
+ * commented one.
  */
 export async function readLoadIndexes(tx: Executor): Promise<LoadIndexes> {
   const tables = dataTableList();
@@ -51,8 +53,10 @@ export async function readLoadIndexes(tx: Executor): Promise<LoadIndexes> {
       from pg_constraint c
       join pg_class t on t.oid = c.conrelid
       join pg_namespace n on n.oid = t.relnamespace
+      join pg_index i on i.indexrelid = c.conindid
       where (n.nspname || '.' || t.relname) = any(string_to_array(${tables}, ','))
         and c.contype in ('p', 'u')
+        and not i.indisreplident and not i.indisclustered and obj_description(i.indexrelid, 'pg_class') is null
         and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.conindid = c.conindid)
       order by n.nspname, t.relname, c.conname`),
   );
@@ -66,6 +70,7 @@ export async function readLoadIndexes(tx: Executor): Promise<LoadIndexes> {
       join pg_namespace n on n.oid = t.relnamespace
       where (n.nspname || '.' || t.relname) = any(string_to_array(${tables}, ','))
         and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
+        and not i.indisreplident and not i.indisclustered and obj_description(i.indexrelid, 'pg_class') is null
       order by n.nspname, t.relname, ci.relname`),
   );
   return { constraints, indexes };

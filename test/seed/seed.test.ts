@@ -3,7 +3,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnrollmentRoleSchema } from "../../oneroster/index.js";
+import { readLoadIndexes } from "../../seed/bulk-indexes.js";
 import { fingerprintDatabase } from "../../seed/fingerprint.js";
+import { qualifiedTableName } from "../../seed/load.js";
+import { TABLE_NAMES } from "../../seed/rows.js";
 import { SPECIAL_CODE_CHARS } from "../../seed/schedule.js";
 import { isDatabaseEmpty, SeedError, type SeedSummary, seedDatabase } from "../../seed/seed-database.js";
 import { openTestDb, type TestDb } from "../support/db.js";
@@ -169,6 +172,16 @@ describeEachDb("the load transaction", (kind) => {
       const before = await schemaObjects(db);
       expect(before.filter((l) => l.startsWith("index users ")).length).toBeGreaterThan(1);
       expect(before.some((l) => l.includes("USING gin"))).toBe(true);
+      // The load drops and rebuilds them all: every primary key and every secondary index of the data tables.
+      const set = await readLoadIndexes(db.db);
+      expect(set.constraints.map((c) => c.definition)).toEqual(TABLE_NAMES.map(() => "PRIMARY KEY (sourced_id)"));
+      const dataTables = TABLE_NAMES.map((t) => qualifiedTableName(t).split(".")[1]?.replaceAll('"', ""));
+      const secondary = before.filter(
+        (l) => dataTables.some((t) => l.startsWith(`index ${t} `)) && !l.includes("CREATE UNIQUE INDEX"),
+      );
+      expect(set.indexes.map((i) => i.definition).sort()).toEqual(
+        secondary.map((l) => l.split(" ").slice(2).join(" ")).sort(),
+      );
       const seeded = await seedDatabase(db.handle, { seed: 1, size: "tiny" });
       expect(await schemaObjects(db)).toEqual(before);
       // The plan a delta read relies on still finds its index, and a duplicate key is still refused.
