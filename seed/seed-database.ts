@@ -3,6 +3,7 @@
 import { eq, sql } from "drizzle-orm";
 import { type DbHandle, takeStamp } from "../server/db/client.js";
 import { dataTables, settings } from "../server/db/schema.js";
+import { createLoadIndexes, dropLoadIndexes, readLoadIndexes } from "./bulk-indexes.js";
 import { CLOCK_KEY, DEFAULT_CHURN_RATE, writeClockState } from "./clock-state.js";
 import { fingerprintDatabase } from "./fingerprint.js";
 import { generateDistrict, planDistrict } from "./generate.js";
@@ -81,7 +82,9 @@ export async function seedDatabase(
   let rows = zeroRows();
   let skipped = false;
   await handle.db.transaction(async (tx) => {
+    let empty = true;
     if (await hasData(tx)) {
+      empty = false;
       if (input.reset) {
         for (const statement of clearDistrictStatements()) {
           await tx.execute(sql.raw(statement));
@@ -97,7 +100,14 @@ export async function seedDatabase(
         );
       }
     }
+    // Into empty tables, the indexes are dropped for the load and built again after it, from the definitions the
+    // catalog gives (so they come back as the migrations made them), in this transaction: a failed load leaves them
+    // as they were. Not over existing data: dropping an index locks its table, and readers of the previous district
+    // should keep reading it until this transaction commits (see clearDistrictStatements).
+    const indexes = empty ? await readLoadIndexes(tx) : { constraints: [], indexes: [] };
+    await dropLoadIndexes(tx, indexes);
     rows = await loadStream(loadTarget(handle, tx), generateDistrict(options, edges), progress);
+    await createLoadIndexes(tx, indexes);
     const plan = planDistrict(options);
     // Seeded stamps reach up to the as-of instant: later writes must not be stamped below it (see take_stamp).
     await takeStamp(tx, plan.asOf);

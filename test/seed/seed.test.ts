@@ -1,8 +1,12 @@
 // The district generator and loader: determinism (fingerprints), integrity of tiny (both backends) and demo
 // (once), every deliberate edge case in tiny, --clean, and the one-transaction load with ifEmpty / reset.
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnrollmentRoleSchema } from "../../oneroster/index.js";
+import { readLoadIndexes } from "../../seed/bulk-indexes.js";
 import { fingerprintDatabase } from "../../seed/fingerprint.js";
+import { qualifiedTableName } from "../../seed/load.js";
+import { TABLE_NAMES } from "../../seed/rows.js";
 import { SPECIAL_CODE_CHARS } from "../../seed/schedule.js";
 import { isDatabaseEmpty, SeedError, type SeedSummary, seedDatabase } from "../../seed/seed-database.js";
 import { openTestDb, type TestDb } from "../support/db.js";
@@ -142,7 +146,70 @@ describeEachDb("seeding the tiny district", (kind) => {
   });
 });
 
+/** The indexes, constraints and triggers of the provider schema, as the catalog prints them, in a stable order. */
+async function schemaObjects(db: TestDb): Promise<string[]> {
+  const result: unknown = await db.db.execute(sql`
+    select 'index ' || t.relname || ' ' || pg_get_indexdef(i.indexrelid) || case when i.indisvalid then '' else ' INVALID' end as line
+    from pg_index i join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace
+    where n.nspname = 'provider'
+    union all
+    select 'constraint ' || t.relname || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid)
+    from pg_constraint c join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
+    where n.nspname = 'provider'
+    union all
+    select 'trigger ' || t.relname || ' ' || pg_get_triggerdef(g.oid) || ' ' || g.tgenabled::text
+    from pg_trigger g join pg_class t on t.oid = g.tgrelid join pg_namespace n on n.oid = t.relnamespace
+    where n.nspname = 'provider' and not g.tgisinternal
+    order by 1`);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { line: string }[];
+  return rows.map((r) => r.line);
+}
+
 describeEachDb("the load transaction", (kind) => {
+  it("builds every index, constraint and trigger of the data tables again, as the migrations made them", async () => {
+    const db = await openTestDb(kind);
+    try {
+      const before = await schemaObjects(db);
+      expect(before.filter((l) => l.startsWith("index users ")).length).toBeGreaterThan(1);
+      expect(before.some((l) => l.includes("USING gin"))).toBe(true);
+      // The load drops and rebuilds them all: every primary key and every secondary index of the data tables.
+      const set = await readLoadIndexes(db.db);
+      expect(set.constraints.map((c) => c.definition)).toEqual(TABLE_NAMES.map(() => "PRIMARY KEY (sourced_id)"));
+      const dataTables = TABLE_NAMES.map((t) => qualifiedTableName(t).split(".")[1]?.replaceAll('"', ""));
+      const secondary = before.filter(
+        (l) => dataTables.some((t) => l.startsWith(`index ${t} `)) && !l.includes("CREATE UNIQUE INDEX"),
+      );
+      expect(set.indexes.map((i) => i.definition).sort()).toEqual(
+        secondary.map((l) => l.split(" ").slice(2).join(" ")).sort(),
+      );
+      const seeded = await seedDatabase(db.handle, { seed: 1, size: "tiny" });
+      expect(await schemaObjects(db)).toEqual(before);
+      // The plan a delta read relies on still finds its index, and a duplicate key is still refused.
+      await expect(
+        db.handle.exec(
+          `INSERT INTO provider.orgs SELECT * FROM provider.orgs WHERE sourced_id = (SELECT min(sourced_id) FROM provider.orgs)`,
+        ),
+      ).rejects.toThrow();
+      expect(await fingerprintDatabase(db.handle)).toBe(seeded.fingerprint);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("leaves an empty database empty, with its indexes, when a load into it fails", async () => {
+    const db = await openTestDb(kind);
+    try {
+      // A constraint the edge cases violate (proctors), so the load fails after writing rows.
+      await db.handle.exec(`ALTER TABLE provider.users ADD CONSTRAINT rl_no_proctor CHECK (role <> 'proctor')`);
+      const before = await schemaObjects(db);
+      await expect(seedDatabase(db.handle, { seed: 4, size: "tiny" })).rejects.toThrow();
+      expect(await isDatabaseEmpty(db.handle)).toBe(true);
+      expect(await schemaObjects(db)).toEqual(before);
+    } finally {
+      await db.close();
+    }
+  });
+
   it("leaves the previous district untouched when a load fails midway", async () => {
     const db = await openTestDb(kind);
     try {
