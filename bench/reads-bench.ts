@@ -223,9 +223,7 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
     const ceiling = await spawnChild<SqlCeilingInfo>({
       script: "./sql-ceiling-process.ts",
       // Profiled beside the provider (DIR/ceiling/, one profile per thread), to compare the two side by side.
-      ...(o.profileDir
-        ? { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", join(o.profileDir, "ceiling")] }
-        : {}),
+      ...(o.profileDir ? { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", join(o.profileDir, "ceiling")] } : {}),
       env: o.childEnv,
       input: JSON.stringify(job),
     });

@@ -152,10 +152,7 @@ function percent(value: string): number {
   return n;
 }
 
-async function scenarioAction(
-  o: ConsumerFlags & { syncCommand: string },
-  io: ConsumerCommandIo,
-): Promise<void> {
+async function scenarioAction(o: ConsumerFlags & { syncCommand: string }, io: ConsumerCommandIo): Promise<void> {
   if (o.client) {
     io.err.write(
       "conformance consumer: --client and --sync-command do not go together (a scenario registers its own client)\n",
