@@ -13,7 +13,14 @@ import {
   parseGeneratorOptions,
   resolveCounts,
 } from "./generator-options.js";
-import { clearDistrictStatements, loadStream, loadTarget, type ProgressFn, type Tx } from "./load.js";
+import {
+  clearDistrictStatements,
+  loadStream,
+  loadTarget,
+  type ProgressFn,
+  qualifiedTableName,
+  type Tx,
+} from "./load.js";
 import type { DistrictCounts } from "./presets.js";
 import { type EdgeCaseCounts, emptyEdgeCounts, TABLE_NAMES, type TableName } from "./rows.js";
 
@@ -120,6 +127,11 @@ export async function seedDatabase(
       churnRate: DEFAULT_CHURN_RATE,
     });
   });
+  if (!skipped) {
+    // Planner statistics now, not when autovacuum gets round to it: without them a fresh district's first reads
+    // plan from guesses (a class roster walked the whole enrollments table in sourcedId order).
+    await handle.exec(`ANALYZE ${TABLE_NAMES.map(qualifiedTableName).join(", ")}`);
+  }
   const durationMs = Math.round(performance.now() - started);
   const totalRows = Object.values(rows).reduce((a, b) => a + b, 0);
   const fingerprint = skipped || input.fingerprint === false ? null : await fingerprintDatabase(handle);

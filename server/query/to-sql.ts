@@ -7,6 +7,42 @@ import type { ResolvedFilter, ResolvedPredicate } from "./parse.js";
 
 type Expr = AnyPgColumn | SQL;
 
+/**
+ * How a filter value enters the SQL: as itself (a bind parameter of this statement), or as a named placeholder whose
+ * value is kept aside, so statements of the same filter shape share one text (see placeholderBinder).
+ */
+export type Bind = (value: unknown) => unknown;
+const asParam: Bind = (value) => value;
+
+/** A Bind that names each value f0, f1, … in the order the filter is turned into SQL, and keeps the values. */
+export function placeholderBinder(): { bind: Bind; values: Record<string, unknown> } {
+  const values: Record<string, unknown> = {};
+  let next = 0;
+  return {
+    values,
+    bind: (value) => {
+      const name = `f${next++}`;
+      values[name] = value;
+      return sql.placeholder(name);
+    },
+  };
+}
+
+/**
+ * What the SQL of a filter depends on besides its values: its fields, operators, value kinds and logical operator.
+ * Two filters of one shape give the same statement text under placeholderBinder.
+ */
+export function filterShape(filter: ResolvedFilter | undefined): string {
+  if (!filter) {
+    return "-";
+  }
+  return JSON.stringify([
+    filter.logical,
+    filter.touchesDelta,
+    filter.predicates.map((p) => [p.field, p.operator, p.kind.kind, p.sub ?? null, p.asText ?? null]),
+  ]);
+}
+
 /** Escapes LIKE metacharacters so `~` is a plain substring match. */
 function likePattern(value: string): string {
   return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -29,7 +65,7 @@ function compare(left: SQL, operator: ResolvedPredicate["operator"], right: SQL)
 }
 
 /** One predicate → SQL boolean. The parser has already checked that the operator applies to the field's kind. */
-export function predicateToSql(p: ResolvedPredicate, col: Expr): SQL {
+export function predicateToSql(p: ResolvedPredicate, col: Expr, bind: Bind = asParam): SQL {
   const { operator } = p;
   switch (p.kind.kind) {
     case "id":
@@ -38,57 +74,58 @@ export function predicateToSql(p: ResolvedPredicate, col: Expr): SQL {
     case "ref": {
       const text = sql`${col}`;
       if (operator === "~") {
-        return sql`${text} ilike ${likePattern(p.value)}`;
+        return sql`${text} ilike ${bind(likePattern(p.value))}`;
       }
       if (operator === "=" || operator === "!=") {
-        return compare(text, operator, sql`${p.value}`);
+        return compare(text, operator, sql`${bind(p.value)}`);
       }
-      return compare(sql`${text} collate "C"`, operator, sql`${p.value}`);
+      return compare(sql`${text} collate "C"`, operator, sql`${bind(p.value)}`);
     }
     case "strings":
     case "refs": {
       // "array contains" semantics for = (notes §3.1 mock extras).
       if (operator === "=") {
-        return sql`${p.value} = any(${col})`;
+        return sql`${bind(p.value)} = any(${col})`;
       }
       if (operator === "!=") {
-        return sql`not (${p.value} = any(coalesce(${col}, '{}')))`;
+        return sql`not (${bind(p.value)} = any(coalesce(${col}, '{}')))`;
       }
-      return sql`exists (select 1 from unnest(${col}) as el(v) where el.v ilike ${likePattern(p.value)})`;
+      return sql`exists (select 1 from unnest(${col}) as el(v) where el.v ilike ${bind(likePattern(p.value))})`;
     }
     case "json": {
       // userIds.type / userIds.identifier
       const key = p.sub === "type" ? "type" : "identifier";
-      const match = operator === "~" ? sql`e->>${key} ilike ${likePattern(p.value)}` : sql`e->>${key} = ${p.value}`;
+      const match =
+        operator === "~" ? sql`e->>${key} ilike ${bind(likePattern(p.value))}` : sql`e->>${key} = ${bind(p.value)}`;
       const exists = sql`exists (select 1 from jsonb_array_elements(coalesce(${col}, '[]'::jsonb)) as e where ${match})`;
       return operator === "!=" ? sql`not ${exists}` : exists;
     }
     case "date":
-      return compare(sql`${col}`, operator, sql`${p.typed as string}::date`);
+      return compare(sql`${col}`, operator, sql`${bind(p.typed as string)}::date`);
     case "datetime":
       if (p.asText) {
         // The `dlm-string-compare` quirk: the defect notes §8 warns about, on purpose.
         const text = sql`to_char(${col} at time zone 'UTC', ${WIRE_DATETIME}) collate "C"`;
-        return compare(text, operator, sql`${p.value}`);
+        return compare(text, operator, sql`${bind(p.value)}`);
       }
       // Real timestamps, not strings (notes §8): a date-only value is midnight UTC.
-      return compare(sql`${col}`, operator, sql`${(p.typed as Date).toISOString()}::timestamptz`);
+      return compare(sql`${col}`, operator, sql`${bind((p.typed as Date).toISOString())}::timestamptz`);
     case "number":
-      return compare(sql`${col}`, operator, sql`${p.typed as number}::float8`);
+      return compare(sql`${col}`, operator, sql`${bind(p.typed as number)}::float8`);
     case "boolean":
       // Passed as a JS boolean: PGlite's serializer rejects the string 'true' for a boolean parameter.
-      return compare(sql`${col}`, operator, sql`${p.typed as boolean}::boolean`);
+      return compare(sql`${col}`, operator, sql`${bind(p.typed as boolean)}::boolean`);
   }
 }
 
 /** The whole filter: predicates joined by its one logical operator. */
-export function filterToSql(filter: ResolvedFilter, table: EntityTable): SQL {
+export function filterToSql(filter: ResolvedFilter, table: EntityTable, bind: Bind = asParam): SQL {
   const parts = filter.predicates.map((p) => {
     const col = table.columns[p.field];
     if (!col) {
       throw new Error(`no column for field ${p.field}`);
     }
-    return sql`(${predicateToSql(p, col)})`;
+    return sql`(${predicateToSql(p, col, bind)})`;
   });
   return sql.join(parts, sql.raw(filter.logical === "OR" ? " or " : " and "));
 }
@@ -98,7 +135,7 @@ export function whereToSql(
   table: EntityTable,
   scope: SQL[],
   filter: ResolvedFilter | undefined,
-  opts: { hideTombstones: boolean },
+  opts: { hideTombstones: boolean; bind?: Bind },
 ): SQL | undefined {
   const parts: SQL[] = [...scope];
   // A gradebook DELETE hides the tombstone from ordinary reads; a delta read (filter on status or
@@ -110,7 +147,7 @@ export function whereToSql(
     parts.push(sql`${table.status} <> 'tobedeleted'`);
   }
   if (filter) {
-    parts.push(sql`(${filterToSql(filter, table)})`);
+    parts.push(sql`(${filterToSql(filter, table, opts.bind)})`);
   }
   return parts.length > 0 ? and(...parts) : undefined;
 }

@@ -5,7 +5,7 @@ import { ENTITIES } from "../../oneroster/index.js";
 import type { Db } from "../db/client.js";
 import type { RecordJsonSql } from "../present/json-sql.js";
 import type { QuerySpec } from "../query/parse.js";
-import { orderToSql, whereToSql } from "../query/to-sql.js";
+import { filterShape, orderToSql, placeholderBinder, whereToSql } from "../query/to-sql.js";
 import type { ParentCheck } from "./relations.js";
 import { ENTITY_TABLES, type EntityTable } from "./tables.js";
 
@@ -75,8 +75,9 @@ export interface JsonPage {
 }
 
 /**
- * A list statement's shape: a read without a filter differs from the next one of its endpoint only in the values of
- * its path ids, limit and offset, so its statement is built once with placeholders for them and then only executed.
+ * A list statement's shape: a read differs from the next one of its endpoint, filter shape (query/to-sql.ts
+ * filterShape) and sort only in values (path ids, filter values, limit, offset), so its statement is built once with
+ * placeholders for them and then only executed.
  */
 export interface ListShape {
   /** Names the scope's structure (the endpoint's operationId): the same key must always give the same scope. */
@@ -93,21 +94,21 @@ type ListJsonOptions = Omit<ListOptions, "pageLocalSort"> & {
   countTotal: boolean;
   /** Parents of a relationship read, checked in the same statement (see findMissingParent). */
   parents?: readonly ParentCheck[];
-  /** The same read as a shape, used when there is no filter (see ListShape). */
+  /** The same read as a shape (see ListShape); without one the statement is built for this request. */
   shape?: ListShape;
 };
 
-/** The page-and-total statement; limit and offset are numbers or placeholders. */
+/** The page-and-total statement over `where`; limit and offset are numbers or placeholders. */
 function listJsonQuery(
   db: Db,
   entity: EntityName,
   spec: QuerySpec,
   opts: ListJsonOptions,
+  where: SQL | undefined,
   limit: number | Placeholder,
   offset: number | Placeholder,
 ) {
   const table = ENTITY_TABLES[entity];
-  const where = whereToSql(table, opts.scope, spec.filter, { hideTombstones: opts.hideTombstones });
   const order = orderToSql(table, spec.sort, textFields(entity));
   // The page is found by id first and its records built after: a select list is evaluated even for the rows OFFSET
   // skips, and building JSON for thousands of skipped rows is what made deep pages slow. string_agg orders the page's
@@ -154,13 +155,21 @@ let preparedCount = 0;
 const listJsonStatements = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, ListJsonStatement>>>();
 const LIST_SHAPES_MAX = 500;
 
+/**
+ * The prepared statement of a read's shape and the values of its placeholders. The filter's SQL is built per
+ * request with its values as placeholders (cheap; it also collects the values); the statement around it only once.
+ */
 function listJsonStatement(
   db: Db,
   entity: EntityName,
   spec: QuerySpec,
   opts: ListJsonOptions,
   shape: ListShape,
-): ListJsonStatement {
+): { statement: ListJsonStatement; values: Record<string, unknown> } {
+  const table = ENTITY_TABLES[entity];
+  const binder = placeholderBinder();
+  const where = whereToSql(table, shape.scope, spec.filter, { hideTombstones: opts.hideTombstones, bind: binder.bind });
+  const values = { ...shape.values, ...binder.values, limit: spec.limit, offset: spec.offset };
   let byJson = listJsonStatements.get(db);
   if (!byJson) {
     byJson = new WeakMap();
@@ -171,7 +180,7 @@ function listJsonStatement(
     byShape = new Map();
     byJson.set(opts.json, byShape);
   }
-  const key = `${entity}|${shape.key}|${JSON.stringify(spec.sort ?? null)}|${opts.hideTombstones}|${opts.countTotal}`;
+  const key = `${entity}|${shape.key}|${filterShape(spec.filter)}|${JSON.stringify(spec.sort ?? null)}|${opts.hideTombstones}|${opts.countTotal}`;
   let statement = byShape.get(key);
   if (!statement) {
     if (byShape.size >= LIST_SHAPES_MAX) {
@@ -182,12 +191,13 @@ function listJsonStatement(
       entity,
       spec,
       { ...opts, scope: shape.scope, parents: shape.parents },
+      where,
       sql.placeholder("limit"),
       sql.placeholder("offset"),
     ).prepare(`list_json_${++preparedCount}`);
     byShape.set(key, statement);
   }
-  return statement;
+  return { statement, values };
 }
 
 /**
@@ -203,15 +213,15 @@ export async function listRecordsJson(
 ): Promise<JsonPage | undefined> {
   const parents = opts.parents ?? [];
   // Prepared (a named statement per connection, re-used for the same text): the statement is long, and parsing and
-  // planning it again on every request cost more than running it. Without a filter it is also built only once.
-  const rows =
-    opts.shape && spec.filter === undefined
-      ? await listJsonStatement(db, entity, spec, opts, opts.shape).execute({
-          ...opts.shape.values,
-          limit: spec.limit,
-          offset: spec.offset,
-        })
-      : await listJsonQuery(db, entity, spec, opts, spec.limit, spec.offset).prepare("list_json").execute();
+  // planning it again on every request cost more than running it. With a shape it is also built only once.
+  let rows: Awaited<ReturnType<ListJsonStatement["execute"]>>;
+  if (opts.shape) {
+    const { statement, values } = listJsonStatement(db, entity, spec, opts, opts.shape);
+    rows = await statement.execute(values);
+  } else {
+    const where = whereToSql(ENTITY_TABLES[entity], opts.scope, spec.filter, { hideTombstones: opts.hideTombstones });
+    rows = await listJsonQuery(db, entity, spec, opts, where, spec.limit, spec.offset).prepare("list_json").execute();
+  }
   const row = rows[0];
   const missingParent = row && row.missing >= 0 ? parents[row.missing] : undefined;
   if (missingParent) {

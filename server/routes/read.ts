@@ -61,7 +61,7 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
   const table = ENTITY_TABLES[endpoint.entity];
   const relation = RELATIONS[endpoint.operationId];
   const subsetScope = subsetToSql(table, endpoint.subset);
-  // This endpoint's scope with placeholders for its path ids, for reads without a filter (see ListShape).
+  // This endpoint's scope with placeholders for its path ids, for a statement built once per shape (see ListShape).
   const shapeRel = relationOverPlaceholders(endpoint.operationId);
   const shapeScope = [...subsetScope, ...(shapeRel?.scope ?? [])];
   return async (c: Context<AppEnv>) => {

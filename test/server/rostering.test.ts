@@ -191,6 +191,31 @@ describeEachDb("rostering reads", (kind) => {
     }
   });
 
+  it("answers each value of one filter shape with its own records (a statement shared by values)", async () => {
+    for (const role of ["student", "teacher", "student"]) {
+      const res = await sp.api(`/users?filter=${enc(`role='${role}' AND status='active'`)}&limit=10000`);
+      expect(res.body.users.length).toBeGreaterThan(0);
+      expect(Number(res.headers.get("x-total-count"))).toBe(res.body.users.length);
+      for (const u of res.body.users) {
+        expect(u.role).toBe(role);
+      }
+    }
+    const all = (await sp.api("/users?limit=10000&sort=dateLastModified")).body.users as { dateLastModified: string }[];
+    for (const at of [0.25, 0.75].map((q) => all[Math.floor(q * all.length)]?.dateLastModified as string)) {
+      const res = await sp.api(`/users?filter=${enc(`dateLastModified>'${at}'`)}&limit=10000`);
+      const expected = all.filter((u) => u.dateLastModified > at).length;
+      expect(res.body.users.length).toBe(expected);
+      expect(Number(res.headers.get("x-total-count"))).toBe(expected);
+    }
+    for (const letters of ["an", "er"]) {
+      const res = await sp.api(`/users?filter=${enc(`familyName~'${letters}'`)}&limit=10000`);
+      expect(res.body.users.length).toBeGreaterThan(0);
+      for (const u of res.body.users) {
+        expect(u.familyName.toLowerCase()).toContain(letters);
+      }
+    }
+  });
+
   it("keeps tobedeleted records listed and finds them with a delta filter (notes §8)", async () => {
     const dead = await sp.api(`/users?filter=${enc("status='tobedeleted'")}&limit=10000`);
     expect(dead.body.users.length).toBeGreaterThan(0);
