@@ -9,6 +9,8 @@ export type AppEnv = {
     auth?: AuthContext;
     /** Set by the fault hook (faults/engine.ts) once it knows the client: the quirks in force and faults applied. */
     faults?: RequestFaults;
+    /** The v1p1 operation the request addresses (null: none), once the fault hook has matched it. */
+    operation?: string | null;
     /** The client a request came from, as far as it is known (for the request log). */
     clientId?: string;
     /** Protocol deviations a lenient provider accepted on this request (for the request log and scorecard). */

@@ -46,10 +46,28 @@ const COMPILED = ENDPOINTS.map((endpoint) => {
   };
 });
 
+/** The first path segment after the base path (`users` of `/users/{id}`), or `*` where it is a parameter. */
+const firstSegment = (path: string) => {
+  const segment = path.split("/").find((s) => s !== "") ?? "";
+  return segment.startsWith("{") ? "*" : segment;
+};
+
+/** The endpoints by method and first path segment: a request tests the few patterns that can match it. */
+const CANDIDATES = new Map<string, (typeof COMPILED)[number][]>();
+for (const e of COMPILED) {
+  const key = `${e.endpoint.method} ${firstSegment(e.endpoint.path)}`;
+  CANDIDATES.set(key, [...(CANDIDATES.get(key) ?? []), e]);
+}
+
 /** The operation a method and path address, or undefined (the router answers 404/405 then). */
 export function matchEndpoint(method: string, pathname: string): MatchedEndpoint | undefined {
   const m = method === "HEAD" ? "GET" : method;
-  const hit = COMPILED.find((e) => e.endpoint.method === m && e.re.test(pathname));
+  if (!pathname.startsWith(`${ONEROSTER_BASE_PATH}/`)) {
+    return undefined;
+  }
+  const segment = firstSegment(pathname.slice(ONEROSTER_BASE_PATH.length));
+  const test = (e: (typeof COMPILED)[number]) => e.re.test(pathname);
+  const hit = CANDIDATES.get(`${m} ${segment}`)?.find(test) ?? CANDIDATES.get(`${m} *`)?.find(test);
   return hit ? { endpoint: hit.endpoint, names: hit.names } : undefined;
 }
 
@@ -247,7 +265,9 @@ export interface FaultHookDeps extends RouteDeps {
 /** Mounts the hook on every OneRoster path; it must come before the routes. */
 export function registerFaultHook(app: Hono<AppEnv>, deps: FaultHookDeps): void {
   app.use(`${ONEROSTER_BASE_PATH}/*`, async (c, next) => {
-    const match = matchEndpoint(c.req.method, new URL(c.req.url).pathname);
+    const match = matchEndpoint(c.req.method, c.req.path);
+    // The request log names the operation from this, instead of matching the path again.
+    c.set("operation", match?.endpoint.operationId ?? null);
     const auth = match ? await authenticate(c, deps) : undefined;
     if (!match || !auth) {
       await next();

@@ -67,8 +67,13 @@ export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: Re
       await next();
     } finally {
       const method = c.req.method;
+      const matched = c.get("operation");
       const operation =
-        url.pathname === TOKEN_PATH ? "token" : (matchEndpoint(method, url.pathname)?.endpoint.operationId ?? null);
+        url.pathname === TOKEN_PATH
+          ? "token"
+          : matched !== undefined
+            ? matched
+            : (matchEndpoint(method, url.pathname)?.endpoint.operationId ?? null);
       const total = c.res.headers.get("x-total-count");
       const retryAfter = c.res.headers.get("retry-after");
       const entry = (status: number, bytes: number | null) => ({
