@@ -1,42 +1,18 @@
 // The CLI as a user meets it when something is wrong (issue 8, item 6): each failure is one line on stderr that
 // says what to do, never a stack trace, with exit code 2 for bad input and 1 otherwise; `serve` checks its port
 // before it seeds a district.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childProcessEnv, testEnv } from "../setup/env.js";
 import { describeWithPostgres } from "../support/each-db.js";
-
-const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "rosterlab.js");
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { type CliRun, runCli as runRosterlab } from "../support/run-cli.js";
 
 /** Runs the real CLI in a child process with only the given environment on top of PATH. */
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...childProcessEnv(), NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runRosterlab(args, { env: { ...childProcessEnv(), NO_COLOR: "1", ...env } });
 }
 
 /** Exactly one line, `error …`, matching `message`, and nothing that looks like a stack frame. */

@@ -1,7 +1,6 @@
 // The CLI launcher (bin/rosterlab.js) on a copy of the sources: it builds them on the first run and reuses that
 // build, builds again after a source file changes (and runs the change), makes one build when two starts race, and
 // runs the sources through tsx with ROSTERLAB_BUILD=off. Real child processes; no timing asserted.
-import { spawn } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -17,27 +16,16 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childProcessEnv } from "../setup/env.js";
+import { runCli } from "../support/run-cli.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-function run(root: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "bin", "rosterlab.js"), ...args], {
-      cwd: root,
-      env: { ...childProcessEnv(), NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, out }));
+const run = (root: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runCli(args, {
+    cli: join(root, "bin", "rosterlab.js"),
+    cwd: root,
+    env: { ...childProcessEnv(), NO_COLOR: "1", ...env },
   });
-}
 
 const builds = (root: string) =>
   existsSync(join(root, ".rosterlab", "build")) ? readdirSync(join(root, ".rosterlab", "build")).sort() : [];
@@ -68,7 +56,7 @@ describe("the CLI launcher", { timeout: 120_000 }, () => {
     const [a, b] = await Promise.all([run(root, ["serve", "--help"]), run(root, ["serve", "--help"])]);
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
-    expect(a.out).toMatch(/Usage: rosterlab serve/);
+    expect(a.stdout).toMatch(/Usage: rosterlab serve/);
     const first = builds(root);
     expect(first).toHaveLength(1);
     expect(existsSync(join(root, ".rosterlab", "build", first[0] as string, "complete"))).toBe(true);
@@ -90,7 +78,7 @@ describe("the CLI launcher", { timeout: 120_000 }, () => {
     );
     const after = await run(root, ["serve", "--help"]);
     expect(after.code).toBe(0);
-    expect(after.out).toMatch(/launcher-test marker/);
+    expect(after.stdout).toMatch(/launcher-test marker/);
     expect(builds(root)).toHaveLength(before.length + 1);
   });
 
@@ -100,7 +88,7 @@ describe("the CLI launcher", { timeout: 120_000 }, () => {
     writeFileSync(cli, readFileSync(cli, "utf8").replace("launcher-test marker", "through-tsx marker"));
     const res = await run(root, ["serve", "--help"], { ROSTERLAB_BUILD: "off" });
     expect(res.code).toBe(0);
-    expect(res.out).toMatch(/through-tsx marker/);
+    expect(res.stdout).toMatch(/through-tsx marker/);
     expect(builds(root)).toEqual(before);
   });
 });

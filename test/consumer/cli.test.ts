@@ -1,15 +1,13 @@
 // `rosterlab sync …` as a user runs it: the real CLI in a child process against a provider served by this test on
 // 127.0.0.1, with secrets from ROSTERLAB_SYNC_* variables. Help, clear errors and exit codes, JSON output, a held
 // batch (exit 3) approved from the command line, status, batches, show and export.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childProcessEnv } from "../setup/env.js";
+import { runCli } from "../support/run-cli.js";
 import { openSyncHarness, type SyncHarness } from "../support/sync-harness.js";
-
-const CLI = join(import.meta.dirname, "..", "..", "bin", "rosterlab.js");
 
 interface Run {
   code: number;
@@ -17,23 +15,9 @@ interface Run {
   err: string;
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...childProcessEnv(), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, out, err }));
-  });
+async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const run = await runCli(args, { env: { ...childProcessEnv(), ...env } });
+  return { code: run.code, out: run.stdout, err: run.stderr };
 }
 
 describe("the sync command", { timeout: 180_000 }, () => {

@@ -1,31 +1,18 @@
 // `rosterlab sync --grades` and `rosterlab grades …` as a user runs them: the real CLI in a child process against a
 // provider served by this test, the LMS store in a temporary directory: JSON output, exit codes, the history and a
 // refusal. Each child compiles the CLI, so the spawns are few; the engine's rules are tested in process.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePrimaryDb } from "../support/each-db.js";
+import { runCli } from "../support/run-cli.js";
 import { useSeededProvider } from "../support/seeded-provider.js";
 
-const CLI = join(import.meta.dirname, "..", "..", "bin", "rosterlab.js");
-
-function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    // The connection and the store travel as flags, so the child needs nothing from this process's environment.
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, out, err }));
-  });
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  // The connection and the store travel as flags, so the child needs nothing from this process's environment.
+  const run = await runCli(args);
+  return { code: run.code, out: run.stdout, err: run.stderr };
 }
 
 describePrimaryDb("the grades commands", (kind) => {
