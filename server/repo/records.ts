@@ -152,8 +152,10 @@ type ListJsonStatement = ReturnType<ReturnType<typeof listJsonQuery>["prepare"]>
 let preparedCount = 0;
 
 /** Prepared list statements by database, record SQL and shape: built once, then only executed. */
-const listJsonStatements = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, ListJsonStatement>>>();
-const LIST_SHAPES_MAX = 500;
+let listJsonStatements = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, ListJsonStatement>>>();
+/** At most this many built statements in all (fields and filter shapes are the client's to vary): then start over. */
+const LIST_SHAPES_MAX = 2000;
+let listShapesBuilt = 0;
 
 /**
  * The prepared statement of a read's shape and the values of its placeholders. The filter's SQL is built per
@@ -170,6 +172,10 @@ function listJsonStatement(
   const binder = placeholderBinder();
   const where = whereToSql(table, shape.scope, spec.filter, { hideTombstones: opts.hideTombstones, bind: binder.bind });
   const values = { ...shape.values, ...binder.values, limit: spec.limit, offset: spec.offset };
+  if (listShapesBuilt >= LIST_SHAPES_MAX) {
+    listJsonStatements = new WeakMap();
+    listShapesBuilt = 0;
+  }
   let byJson = listJsonStatements.get(db);
   if (!byJson) {
     byJson = new WeakMap();
@@ -183,9 +189,7 @@ function listJsonStatement(
   const key = `${entity}|${shape.key}|${filterShape(spec.filter)}|${JSON.stringify(spec.sort ?? null)}|${opts.hideTombstones}|${opts.countTotal}`;
   let statement = byShape.get(key);
   if (!statement) {
-    if (byShape.size >= LIST_SHAPES_MAX) {
-      byShape.clear();
-    }
+    listShapesBuilt += 1;
     statement = listJsonQuery(
       db,
       entity,
