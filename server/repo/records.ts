@@ -1,5 +1,5 @@
 // Generic reads of OneRoster records: (db, table, spec) → rows. Never imports hono. SQL comes from query/to-sql.ts.
-import { and, count, eq, type Placeholder, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";
 import { ENTITIES } from "../../oneroster/index.js";
 import type { Db } from "../db/client.js";
@@ -89,25 +89,21 @@ export interface ListShape {
   values: Record<string, string>;
 }
 
-type ListJsonOptions = Omit<ListOptions, "pageLocalSort"> & {
+interface ListJsonOptions {
+  hideTombstones: boolean;
   json: RecordJsonSql;
   countTotal: boolean;
-  /** Parents of a relationship read, checked in the same statement (see findMissingParent). */
-  parents?: readonly ParentCheck[];
-  /** The same read as a shape (see ListShape); without one the statement is built for this request. */
-  shape?: ListShape;
-};
+  /** The read as a shape: its scope and parents with placeholders, and their values (see ListShape). */
+  shape: ListShape;
+  /** The parents with this request's ids (shape.parents in the same order), to name the one that is missing. */
+  parents: readonly ParentCheck[];
+}
 
-/** The page-and-total statement over `where`; limit and offset are numbers or placeholders. */
-function listJsonQuery(
-  db: Db,
-  entity: EntityName,
-  spec: QuerySpec,
-  opts: ListJsonOptions,
-  where: SQL | undefined,
-  limit: number | Placeholder,
-  offset: number | Placeholder,
-) {
+/**
+ * The page-and-total statement of a shape over `where`, with placeholders for limit and offset; the parents are
+ * checked in the same statement (see findMissingParent).
+ */
+function listJsonQuery(db: Db, entity: EntityName, spec: QuerySpec, opts: ListJsonOptions, where: SQL | undefined) {
   const table = ENTITY_TABLES[entity];
   const order = orderToSql(table, spec.sort, textFields(entity));
   // The page is found by id first and its records built after: a select list is evaluated even for the rows OFFSET
@@ -119,13 +115,13 @@ function listJsonQuery(
       .from(table.table)
       .where(where)
       .orderBy(...order)
-      .limit(limit)
-      .offset(offset),
+      .limit(sql.placeholder("limit"))
+      .offset(sql.placeholder("offset")),
   );
   const total = opts.countTotal
     ? sql<number | null>`(select count(*) from ${table.table}${where ? sql` where ${where}` : sql``})::int`
     : sql<number | null>`null::int`;
-  const parents = opts.parents ?? [];
+  const parents = opts.shape.parents;
   // The index of the first parent that does not exist, or -1: one statement instead of one more per parent.
   const missing =
     parents.length > 0
@@ -166,8 +162,8 @@ function listJsonStatement(
   entity: EntityName,
   spec: QuerySpec,
   opts: ListJsonOptions,
-  shape: ListShape,
 ): { statement: ListJsonStatement; values: Record<string, unknown> } {
+  const { shape } = opts;
   const table = ENTITY_TABLES[entity];
   const binder = placeholderBinder();
   const where = whereToSql(table, shape.scope, spec.filter, { hideTombstones: opts.hideTombstones, bind: binder.bind });
@@ -190,15 +186,7 @@ function listJsonStatement(
   let statement = byShape.get(key);
   if (!statement) {
     listShapesBuilt += 1;
-    statement = listJsonQuery(
-      db,
-      entity,
-      spec,
-      { ...opts, scope: shape.scope, parents: shape.parents },
-      where,
-      sql.placeholder("limit"),
-      sql.placeholder("offset"),
-    ).prepare(`list_json_${++preparedCount}`);
+    statement = listJsonQuery(db, entity, spec, opts, where).prepare(`list_json_${++preparedCount}`);
     byShape.set(key, statement);
   }
   return { statement, values };
@@ -215,19 +203,12 @@ export async function listRecordsJson(
   spec: QuerySpec,
   opts: ListJsonOptions,
 ): Promise<JsonPage | undefined> {
-  const parents = opts.parents ?? [];
   // Prepared (a named statement per connection, re-used for the same text): the statement is long, and parsing and
-  // planning it again on every request cost more than running it. With a shape it is also built only once.
-  let rows: Awaited<ReturnType<ListJsonStatement["execute"]>>;
-  if (opts.shape) {
-    const { statement, values } = listJsonStatement(db, entity, spec, opts, opts.shape);
-    rows = await statement.execute(values);
-  } else {
-    const where = whereToSql(ENTITY_TABLES[entity], opts.scope, spec.filter, { hideTombstones: opts.hideTombstones });
-    rows = await listJsonQuery(db, entity, spec, opts, where, spec.limit, spec.offset).prepare("list_json").execute();
-  }
+  // planning it again on every request cost more than running it; it is also built only once per shape.
+  const { statement, values } = listJsonStatement(db, entity, spec, opts);
+  const rows = await statement.execute(values);
   const row = rows[0];
-  const missingParent = row && row.missing >= 0 ? parents[row.missing] : undefined;
+  const missingParent = row && row.missing >= 0 ? opts.parents[row.missing] : undefined;
   if (missingParent) {
     return { records: "", total: 0, missingParent };
   }

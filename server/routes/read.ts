@@ -87,7 +87,6 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
         const generation = deps.pageCache.generation();
         const known = deps.pageCache.count(countKey);
         const page = await listRecordsJson(deps.db, endpoint.entity, spec, {
-          scope,
           hideTombstones,
           json: jsonSqlFor(endpoint.entity, base, spec.fields, deps.config.booleans),
           countTotal: known === undefined,
