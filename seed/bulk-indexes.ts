@@ -3,6 +3,7 @@
 // definitions after it, inside the load's transaction. One build per index after the rows are in costs far less
 // than maintaining it row by row (most on PGlite). seed/ only.
 import { sql } from "drizzle-orm";
+import { resultRows } from "../server/db/client.js";
 import { qualifiedTableName, type Tx } from "./load.js";
 import { TABLE_NAMES } from "./rows.js";
 
@@ -27,11 +28,6 @@ export interface LoadIndexes {
 
 type Executor = Pick<Tx, "execute">;
 
-function rowsOf<T>(result: unknown): T[] {
-  // postgres.js answers a row list, PGlite an object with `rows`.
-  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
-}
-
 /** The data tables, as one comma-separated list of `schema.table` for the catalog queries. */
 function dataTableList(): string {
   return TABLE_NAMES.map((t) => qualifiedTableName(t).replaceAll('"', "")).join(",");
@@ -45,7 +41,7 @@ function dataTableList(): string {
  */
 export async function readLoadIndexes(tx: Executor): Promise<LoadIndexes> {
   const tables = dataTableList();
-  const constraints = rowsOf<IndexConstraint>(
+  const constraints = resultRows<IndexConstraint>(
     await tx.execute(sql`
       select quote_ident(n.nspname) || '.' || quote_ident(t.relname) as "table",
              quote_ident(c.conname) as name,
@@ -60,7 +56,7 @@ export async function readLoadIndexes(tx: Executor): Promise<LoadIndexes> {
         and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.conindid = c.conindid)
       order by n.nspname, t.relname, c.conname`),
   );
-  const indexes = rowsOf<PlainIndex>(
+  const indexes = resultRows<PlainIndex>(
     await tx.execute(sql`
       select quote_ident(n.nspname) || '.' || quote_ident(ci.relname) as name,
              pg_get_indexdef(i.indexrelid) as definition

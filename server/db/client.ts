@@ -55,6 +55,11 @@ export interface DbHandle {
 /** A transaction of either driver (the callback argument of db.transaction). */
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+/** The rows of a raw statement's result, whichever driver answered (postgres.js: an array; PGlite: `{ rows }`). */
+export function resultRows<T = Record<string, unknown>>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as T[];
+}
+
 /**
  * The dateLastModified of a write: `provider.take_stamp` (migrations 0005, 0007) with the writer's wall-clock reading;
  * the answer is that reading or, when the clock has not moved past the last stamp, one millisecond after it, so every
@@ -66,9 +71,7 @@ export async function takeStamp(tx: Tx | Db, proposed: Date): Promise<Date> {
   const result: unknown = await tx.execute(
     sql`select provider.take_stamp(${proposed.toISOString()}::timestamptz) as stamp`,
   );
-  // postgres.js answers a row list, PGlite an object with `rows`.
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { stamp: unknown }[];
-  const stamp = rows[0]?.stamp;
+  const stamp = resultRows<{ stamp: unknown }>(result)[0]?.stamp;
   return stamp instanceof Date ? stamp : new Date(String(stamp));
 }
 
