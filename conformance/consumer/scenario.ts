@@ -98,10 +98,16 @@ function tail(text: string): string {
   return text.length > OUTPUT_TAIL_CHARS ? `…${text.slice(-OUTPUT_TAIL_CHARS)}` : text;
 }
 
+/** The caller's environment without DATABASE_URL: the provider serves its own in-memory district, not the user's. */
+function inheritedEnv(options: ScenarioOptions): ScenarioOptions["env"] {
+  const { DATABASE_URL: _ignored, ...inherited } = options.env;
+  return inherited;
+}
+
 /** Starts `rosterlab serve` on a free port with a fresh in-memory district; resolves on its connection line. */
 async function startProvider(options: ScenarioOptions): Promise<StartedProvider> {
   const adminToken = randomBytes(24).toString("hex");
-  const { DATABASE_URL: _ignored, ...inherited } = options.env;
+  const inherited = inheritedEnv(options);
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -324,7 +330,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       clientId: provider.readerId,
       clientSecret: provider.readerSecret,
     });
-    const { DATABASE_URL: _ignored, ...inherited } = options.env;
+    const inherited = inheritedEnv(options);
     const commandEnv = Object.fromEntries(
       Object.entries({
         ...inherited,
