@@ -2,10 +2,10 @@
 // JSON.stringify(presentRecord(…)) gives for the same row (record.ts is the rule; this is its twin, and
 // test/db/json-sql.test.ts holds them equal for every entity and field kind). Reads use it so that a page's body
 // comes out of the database as text, without decoding, mapping and stringifying rows in Node.
-import { type SQL, sql } from "drizzle-orm";
+import { getTableName, type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, PgDialect } from "drizzle-orm/pg-core";
 import { ENTITIES, type EntityName, type FieldKind, type GuidType, HREF_PATH } from "../../oneroster/index.js";
-import { ENTITY_TABLES } from "../repo/tables.js";
+import { ENTITY_TABLES, type EntityTable } from "../repo/tables.js";
 import type { BooleanForm } from "./record.js";
 
 type Expr = AnyPgColumn | SQL;
@@ -16,27 +16,55 @@ const jsonText = (e: Expr | SQL) => sql`to_json(${e})::text`;
 /** A constant of our own (field names, paths, type names) as an SQL literal, so the statement text stays the same. */
 const literal = (text: string) => sql.raw(`'${text.replace(/'/g, "''")}'`);
 
-/** Characters encodeURIComponent leaves alone. */
+/**
+ * Ids made only of characters encodeURIComponent leaves alone (the usual case). Such an id is its own percent-encoding
+ * and its own JSON string content, so its GUIDRef is plain concatenation. A row with any other id in a reference is
+ * not exact: Node presents it (present/record.ts encodes it). No SQL here has a subquery: every subquery in a
+ * statement's expressions is a sub-plan that Postgres sets up on each execution, used or not, and on single-record
+ * reads that set-up was a quarter of the statement's cost.
+ */
 const URI_SAFE = sql.raw(`'^[A-Za-z0-9_.!~*''()-]*$'`);
 
-/** encodeURIComponent in SQL: ids made of safe characters as they are (the usual case), else each UTF-8 byte as %XX. */
-function uriComponent(e: SQL): SQL {
-  return sql`(case when ${e} ~ ${URI_SAFE} then ${e} else (select string_agg(case when ch.c ~ ${URI_SAFE} then ch.c else upper(regexp_replace(encode(convert_to(ch.c, 'UTF8'), 'hex'), '(..)', '%\\1', 'g')) end, '' order by ch.i) from regexp_split_to_table(${e}, '') with ordinality as ch(c, i)) end)`;
+/** The JSON string content of `text` (JSON.stringify without the quotes), as an SQL literal. */
+const jsonContent = (text: string) => literal(JSON.stringify(text).slice(1, -1));
+
+/** A GUIDRef `{href, sourcedId, type}` (notes §2.2) of a URI-safe, non-empty id expression. */
+function refJson(base: string, target: GuidType, id: SQL): SQL {
+  const href = jsonContent(`${base}/${HREF_PATH[target]}/`);
+  return sql`'{"href":"' || ${href} || ${id} || '","sourcedId":"' || ${id} || ${literal(`","type":"${target}"}`)}`;
 }
 
-/** A GUIDRef `{href, sourcedId, type}` of an id expression (notes §2.2). */
-function refJson(base: SQL, target: GuidType, id: SQL): SQL {
-  const path = `/${HREF_PATH[target]}/`;
-  return sql`'{"href":' || ${jsonText(sql`${base} || ${literal(path)} || ${uriComponent(id)}`)} || ',"sourcedId":' || ${jsonText(id)} || ${literal(`,"type":"${target}"}`)}`;
+/**
+ * The GUIDRefs of an array of URI-safe ids: each string of the array's compact JSON text becomes a GUIDRef. The ids
+ * hold no quote or backslash, so `"([^"]*)"` finds exactly them; the replacement is escaped for regexp_replace.
+ */
+function refsJson(base: string, target: GuidType, ids: SQL): SQL {
+  // A backslash in the replacement must be doubled; `\1` is the id.
+  const href = JSON.stringify(`${base}/${HREF_PATH[target]}/`).slice(1, -1).replace(/\\/g, "\\\\");
+  const replacement = `{"href":"${href}\\1","sourcedId":"\\1","type":"${target}"}`;
+  return sql`regexp_replace(array_to_json(${ids})::text, '"([^"]*)"', ${literal(replacement)}, 'g')`;
 }
 
-/** Whether a jsonb value is an object whose values are strings, booleans or null (the shapes the SQL below writes). */
-const flatObject = (e: SQL) =>
-  sql`(jsonb_typeof(${e}) = 'object' and not exists (select 1 from jsonb_each(${e}) as fo(k, v) where jsonb_typeof(fo.v) not in ('string', 'boolean', 'null')))`;
+/**
+ * Compact JSON text of a jsonb value, as JSON.stringify(JSON.parse(text)) writes it: jsonb's own text puts a space
+ * after each `:` and `,` between tokens, and the pattern drops exactly those. Strings are matched whole from their
+ * opening quote (a string is always a match, so the scan never starts inside one), and written back unchanged.
+ */
+const compactJson = (e: SQL) => sql`regexp_replace(${e}::text, '("(?:[^"\\\\]|\\\\.)*")|([:,]) ', '\\1\\2', 'g')`;
 
-/** Compact text of a flat object in jsonb key order (the order JSON.parse of its text gives). */
-const flatObjectText = (e: SQL) =>
-  sql`(select coalesce('{' || string_agg(to_json(ft.k)::text || ':' || ft.v::text, ',' order by ft.n) || '}', '{}') from jsonb_each(${e}) with ordinality as ft(k, v, n))`;
+/**
+ * jsonpath matching a json field's value SQL cannot write exactly: anything but null, an object of strings, booleans
+ * and nulls, or an array of strings and such objects (numbers print differently, nesting is left to Node).
+ */
+const INEXACT_JSON = literal(
+  [
+    "strict $ ? (",
+    '(@.type() == "object" && exists(@.* ? (@.type() != "string" && @.type() != "boolean" && @.type() != "null")))',
+    ' || (@.type() == "array" && exists(@[*] ? (@.type() != "string" && (@.type() != "object"',
+    ' || exists(@.* ? (@.type() != "string" && @.type() != "boolean" && @.type() != "null"))))))',
+    ' || (@.type() != "object" && @.type() != "array" && @.type() != "null"))',
+  ].join(""),
+);
 
 /**
  * A json field's text where SQL can write it exactly (null, a flat object, an array of flat objects or strings); any
@@ -44,11 +72,8 @@ const flatObjectText = (e: SQL) =>
  */
 function jsonField(col: Expr): { text: SQL; exact: SQL } {
   const v = sql`${col}`;
-  const element = sql`ae.v`;
-  const arrayExact = sql`not exists (select 1 from jsonb_array_elements(${v}) as ae(v) where not (jsonb_typeof(${element}) = 'string' or ${flatObject(element)}))`;
-  const text = sql`case when jsonb_typeof(${v}) = 'object' then ${flatObjectText(v)}
-    when jsonb_typeof(${v}) = 'array' and jsonb_array_length(${v}) > 0 then (select '[' || string_agg(case when jsonb_typeof(ae.v) = 'string' then ae.v::text else ${flatObjectText(element)} end, ',' order by ae.n) || ']' from jsonb_array_elements(${v}) with ordinality as ae(v, n)) end`;
-  const exact = sql`(${v} is null or jsonb_typeof(${v}) = 'null' or ${flatObject(v)} or (jsonb_typeof(${v}) = 'array' and ${arrayExact}))`;
+  const text = sql`(case when jsonb_typeof(${v}) = 'object' or (jsonb_typeof(${v}) = 'array' and jsonb_array_length(${v}) > 0) then ${compactJson(v)} end)`;
+  const exact = sql`(${v} is null or not jsonb_path_exists(${v}, ${INEXACT_JSON}::jsonpath))`;
   return { text, exact };
 }
 
@@ -57,7 +82,7 @@ function fieldText(
   name: string,
   kind: FieldKind,
   col: Expr,
-  base: SQL,
+  base: string,
   booleans: BooleanForm,
 ): { text: SQL; exact?: SQL } {
   const key = literal(`"${name}":`);
@@ -85,13 +110,16 @@ function fieldText(
     }
     case "strings":
       return { text: keyed(sql`(case when cardinality(${v}) > 0 then array_to_json(${v})::text end)`) };
+    // The text assumes URI-safe ids; `exact` says whether they are.
     case "ref":
-      return { text: keyed(sql`(case when ${v} <> '' then ${refJson(base, kind.target, v)} end)`) };
+      return {
+        text: keyed(sql`(case when ${v} <> '' then ${refJson(base, kind.target, v)} end)`),
+        exact: sql`(${v} is null or ${v} ~ ${URI_SAFE})`,
+      };
     case "refs":
       return {
-        text: keyed(
-          sql`(select '[' || string_agg(${refJson(base, kind.target, sql`rf.v`)}, ',' order by rf.n) || ']' from unnest(${v}) with ordinality as rf(v, n))`,
-        ),
+        text: keyed(sql`(case when cardinality(${v}) > 0 then ${refsJson(base, kind.target, v)} end)`),
+        exact: sql`(${v} is null or (array_position(${v}, null) is null and array_to_string(${v}, '') ~ ${URI_SAFE}))`,
       };
     case "json": {
       const { text, exact } = jsonField(col);
@@ -110,13 +138,21 @@ export interface RecordJsonSql {
 /** Renders the expressions once; the db's own casing (snake_case), so the column names are the ones it writes. */
 const dialect = new PgDialect({ casing: "snake_case" });
 
-/** One drizzle SQL rendered to a single raw chunk: a large expression then costs nothing to build per request. */
-function frozen(expr: SQL): SQL {
+/**
+ * One drizzle SQL rendered to a single raw chunk: a large expression then costs nothing to build per request. Column
+ * names are qualified by the bare table name instead of `"schema"."table"`: every statement using a record expression
+ * reads the table unaliased (so under that name), and postgres.js hashes the whole statement text on every execution
+ * to find its prepared statement. The schema qualifier cannot occur in a literal here: every literal is JSON-escaped
+ * or our own constant.
+ */
+function frozen(expr: SQL, table: EntityTable["table"]): SQL {
   const { sql: text, params } = dialect.sqlToQuery(expr);
   if (params.length > 0) {
     throw new Error("a frozen record expression must carry no parameters");
   }
-  return sql.raw(text);
+  const qualified = `${dialect.sqlToQuery(sql`${table}`).sql}.`;
+  const bare = `${dialect.sqlToQuery(sql`${sql.identifier(getTableName(table))}`).sql}.`;
+  return sql.raw(text.split(qualified).join(bare));
 }
 
 /**
@@ -132,8 +168,7 @@ export function recordJsonSql(
   booleans: BooleanForm,
 ): RecordJsonSql {
   const descriptor = ENTITIES[entity].fields;
-  const columns = ENTITY_TABLES[entity].columns;
-  const baseSql = literal(base);
+  const { columns, table } = ENTITY_TABLES[entity];
   const names = [...new Set(fields ?? Object.keys(descriptor))];
   const parts: SQL[] = [];
   const exact: SQL[] = [];
@@ -143,14 +178,14 @@ export function recordJsonSql(
     if (!kind || !col) {
       continue;
     }
-    const f = fieldText(name, kind, col, baseSql, booleans);
+    const f = fieldText(name, kind, col, base, booleans);
     parts.push(f.text);
     if (f.exact) {
       exact.push(f.exact);
     }
   }
   return {
-    json: frozen(sql`'{' || concat_ws(',', ${sql.join(parts, sql`, `)}) || '}'`),
-    exact: frozen(exact.length > 0 ? sql`(${sql.join(exact, sql` and `)})` : sql`true`),
+    json: frozen(sql`'{' || concat_ws(',', ${sql.join(parts, sql`, `)}) || '}'`, table),
+    exact: frozen(exact.length > 0 ? sql`(${sql.join(exact, sql` and `)})` : sql`true`, table),
   };
 }

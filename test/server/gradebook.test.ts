@@ -99,6 +99,20 @@ describeEachDb("gradebook writes", (kind) => {
       }
     });
 
+    it("percent-encodes an id that needs it in every href that names it, on single and list reads alike", async () => {
+      // Postgres writes only URI-safe ids into hrefs; a record naming any other id is presented in Node instead.
+      const id = "t-li ü/#?1";
+      const enc = encodeURIComponent(id);
+      expect((await sp.api(`/lineItems/${enc}`, { method: "PUT", body: lineItem() })).status).toBe(201);
+      expect((await sp.api("/results/t-r-unsafe", { method: "PUT", body: result(id) })).status).toBe(201);
+      const expected = { href: `${sp.provider.baseUrl}/lineItems/${enc}`, sourcedId: id, type: "lineItem" };
+      expect((await sp.api("/results/t-r-unsafe")).body.result.lineItem).toEqual(expected);
+      const listed = await sp.api(`/classes/${classId}/lineItems/${enc}/results`);
+      expect(listed.status).toBe(200);
+      expect(listed.body.results.map((r: { lineItem: unknown }) => r.lineItem)).toEqual([expected]);
+      expect((await sp.api(`/lineItems/${enc}`)).body.lineItem.sourcedId).toBe(id);
+    });
+
     it("replaces fully rather than merging: a field left out of the replacement is gone", async () => {
       await sp.api("/lineItems/t-li-2", { method: "PUT", body: lineItem({ description: "first" }) });
       await sp.api("/lineItems/t-li-2", { method: "PUT", body: lineItem() });

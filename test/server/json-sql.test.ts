@@ -61,7 +61,7 @@ describeEachDb("records presented by Postgres", (kind) => {
     expect(inexact).toEqual([]);
   });
 
-  it("percent-encodes ids in hrefs, leaves out empty values, and hands back what it cannot write exactly", async () => {
+  it("writes awkward text exactly, leaves out empty values, and hands back what it cannot write exactly", async () => {
     const { db } = tdb.current.handle;
     const user = {
       status: "active",
@@ -71,18 +71,46 @@ describeEachDb("records presented by Postgres", (kind) => {
       givenName: 'Zoë "Q" \\ \n\t\u0001',
       familyName: "O'Neil",
       role: "student",
-      orgIds: ["org 1/ü", "org#2"],
+      // Every character encodeURIComponent leaves alone: such ids need no encoding in hrefs.
+      orgIds: ["org-1", "Org_2.(x)~'*!"],
     };
+    // Text that looks like jsonb's separators (`, ` and `: `) or its literals, inside strings and keys.
+    const tricky = { 'k", "x': 'a", "b": "c', t: "true, false", e: "\\", q: ": ", u: "ü\u2028\"", n: null, f: false };
     await db.insert(t.users).values([
       { ...user, sourcedId: "usr ü/'#?&=%", middleName: "", agentIds: [], grades: [], userIds: [] },
       { ...user, sourcedId: "usr-flat", metadata: { k: "v", flag: false, none: null }, grades: ["09", ""] },
-      { ...user, sourcedId: "usr-ids", userIds: [{ type: "SIS", identifier: 'x"y' }], agentIds: ["usr-flat"] },
+      { ...user, sourcedId: "usr-ids", userIds: [{ type: "SIS", identifier: 'x", "y' }], agentIds: ["usr-flat"] },
+      { ...user, sourcedId: "usr-tricky", metadata: tricky, userIds: ["plain, text", { "a: ": ", b" }] as never },
+      { ...user, sourcedId: "usr-last-string", metadata: { z: 'end", ' } },
+      { ...user, sourcedId: "usr-empty-object", metadata: {} },
+      // What SQL leaves to Node: numbers and nesting in json fields, ids in references that need percent-encoding.
       { ...user, sourcedId: "usr-nested", metadata: { deep: { a: 1 } } },
       { ...user, sourcedId: "usr-number", metadata: { n: 1.5 } },
-      { ...user, sourcedId: "usr-empty-object", metadata: {} },
+      { ...user, sourcedId: "usr-array-number", userIds: [{ type: "SIS", identifier: "1" }, 2] as never },
+      { ...user, sourcedId: "usr-scalar", metadata: "text" as never },
+      { ...user, sourcedId: "usr-unsafe-org", orgIds: ["org 1/ü", "org#2"] },
+      { ...user, sourcedId: "usr-unsafe-agent", agentIds: ["usr ü/'#?&=%"] },
     ]);
     const { inexact } = await compare("user", "json");
-    expect(inexact.sort()).toEqual(["usr-nested", "usr-number"]);
+    expect(inexact.sort()).toEqual([
+      "usr-array-number",
+      "usr-nested",
+      "usr-number",
+      "usr-scalar",
+      "usr-unsafe-agent",
+      "usr-unsafe-org",
+    ]);
+
+    await db.insert(t.enrollments).values({
+      sourcedId: "enr-unsafe-class",
+      status: "active",
+      dateLastModified: stamp,
+      userId: "usr-flat",
+      classId: "cls 1",
+      schoolId: "org-1",
+      role: "student",
+    });
+    expect((await compare("enrollment", "json")).inexact).toEqual(["enr-unsafe-class"]);
 
     const result = {
       status: "active",
