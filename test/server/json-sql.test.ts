@@ -75,7 +75,7 @@ describeEachDb("records presented by Postgres", (kind) => {
       orgIds: ["org-1", "Org_2.(x)~'*!"],
     };
     // Text that looks like jsonb's separators (`, ` and `: `) or its literals, inside strings and keys.
-    const tricky = { 'k", "x': 'a", "b": "c', t: "true, false", e: "\\", q: ": ", u: "ü\u2028\"", n: null, f: false };
+    const tricky = { 'k", "x': 'a", "b": "c', t: "true, false", e: "\\", q: ": ", u: 'ü\u2028"', n: null, f: false };
     await db.insert(t.users).values([
       { ...user, sourcedId: "usr ü/'#?&=%", middleName: "", agentIds: [], grades: [], userIds: [] },
       { ...user, sourcedId: "usr-flat", metadata: { k: "v", flag: false, none: null }, grades: ["09", ""] },
