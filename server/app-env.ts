@@ -5,6 +5,8 @@ import type { RequestFaults } from "./faults/engine.js";
 export type AppEnv = {
   Variables: {
     requestId: string;
+    /** The request target as the client sent it: path and query, without scheme and host. */
+    target: string;
     /** Set once the bearer token of a data request is verified. */
     auth?: AuthContext;
     /** Set by the fault hook (faults/engine.ts) once it knows the client: the quirks in force and faults applied. */

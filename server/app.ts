@@ -17,6 +17,7 @@ import type { AppDeps } from "./deps.js";
 import { ApiError, renderError } from "./errors.js";
 import { registerFaultHook } from "./faults/engine.js";
 import { createFaultStore } from "./faults/store.js";
+import { requestHeader } from "./http/headers.js";
 import { URL_MAX_LENGTH } from "./http/limits.js";
 import { errorFields } from "./log.js";
 import { DOCS_PATH, OPENAPI_PATH } from "./openapi/document.js";
@@ -84,11 +85,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const testServerDeps = { ...routeDeps, clients: createClientDirectory(deps.db), requestLog };
 
   app.use("*", async (c, next) => {
-    const given = c.req.header("x-request-id");
+    const given = requestHeader(c, "x-request-id");
     const requestId = given && REQUEST_ID_RE.test(given) ? given : randomUUID();
     c.set("requestId", requestId);
     c.header("X-Request-Id", requestId);
     const target = requestTarget(c);
+    c.set("target", target);
     if (target.length > URL_MAX_LENGTH) {
       throw new ApiError(
         "uri_too_long",

@@ -7,8 +7,8 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { PGlite, type Transaction as PgliteTransaction } from "@electric-sql/pglite";
-import { sql } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { is, Param, Placeholder, SQL, sql } from "drizzle-orm";
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -50,6 +50,62 @@ export interface DbHandle {
   /** PGlite only: the whole data directory as an uncompressed tarball, which `openDb(…, { loadDataDir })` restores. */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
+}
+
+/**
+ * A statement drizzle built once and the driver then runs directly: drizzle's prepared execute fills placeholders by
+ * inspecting every parameter, opens tracing spans and maps rows to objects on each call, which on a one-row read cost
+ * as much as the rest of the request's own code (npm run bench -- --only reads --profile DIR). For the hot reads only.
+ */
+export interface DirectStatement {
+  readonly text: string;
+  /** Per parameter: a constant, or the name of a placeholder (with the column's encoder, if drizzle gave one). */
+  readonly slots: readonly ({ value: unknown } | { name: string; encode?: (value: unknown) => unknown })[];
+}
+
+type DirectRunner = (text: string, params: unknown[]) => Promise<unknown[][]>;
+/** How each open database runs a direct statement, set by openDb for both drivers. */
+const directRunners = new WeakMap<Db, DirectRunner>();
+
+/** Renders raw SQL as both drivers' drizzle instances do (snake_case column names). */
+const directDialect = new PgDialect({ casing: "snake_case" });
+
+/** The text and parameter slots of a drizzle query or raw SQL (placeholders from sql.placeholder). */
+export function directStatement(query: { toSQL(): { sql: string; params: unknown[] } } | SQL): DirectStatement {
+  const { sql: text, params } = is(query, SQL) ? directDialect.sqlToQuery(query) : query.toSQL();
+  const slots = params.map((p) => {
+    if (is(p, Placeholder)) {
+      return { name: p.name };
+    }
+    if (is(p, Param) && is(p.value, Placeholder)) {
+      const { encoder } = p;
+      return { name: p.value.name, encode: (value: unknown) => encoder.mapToDriverValue(value) };
+    }
+    return { value: p };
+  });
+  return { text, slots };
+}
+
+/**
+ * Runs a direct statement on a database from openDb (not inside a transaction), with a value for each placeholder.
+ * Rows come back as arrays in select-list order, values as the driver decodes them (text, booleans, int4 as numbers).
+ */
+export function runDirect(db: Db, statement: DirectStatement, values: Record<string, unknown>): Promise<unknown[][]> {
+  const run = directRunners.get(db);
+  if (!run) {
+    throw new Error("runDirect: this database was not opened by openDb");
+  }
+  const params = statement.slots.map((slot) => {
+    if ("value" in slot) {
+      return slot.value;
+    }
+    if (!(slot.name in values)) {
+      throw new Error(`runDirect: no value for placeholder "${slot.name}"`);
+    }
+    const value = values[slot.name];
+    return slot.encode ? slot.encode(value) : value;
+  });
+  return run(statement.text, params);
 }
 
 /** A transaction of either driver (the callback argument of db.transaction). */
@@ -326,6 +382,10 @@ function openPostgres(url: string, options: OpenDbOptions): DbHandle {
     },
   });
   const db = drizzlePostgres(tracked, { schema, casing: "snake_case" }) as unknown as Db;
+  // Prepared per connection by postgres.js (prepare: true), found again by the statement's text.
+  directRunners.set(db, (text, params) =>
+    client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }).values(),
+  );
   return {
     db,
     driver: "postgres",
@@ -441,6 +501,10 @@ function wrapPglite(client: PGlite, label: string): DbHandle {
     },
   });
   const db = drizzlePglite(tracked, { schema, casing: "snake_case" }) as unknown as Db;
+  directRunners.set(
+    db,
+    async (text, params) => (await client.query<unknown[]>(text, params, { rowMode: "array" })).rows,
+  );
   return {
     db,
     driver: "pglite",

@@ -8,6 +8,7 @@ import type { AppEnv } from "../app-env.js";
 import { type AuthContext, verifyBearer } from "../auth/require-token.js";
 import type { ClientDirectory } from "../clients/directory.js";
 import { ApiError } from "../errors.js";
+import { requestHeader } from "../http/headers.js";
 import { linkHeader } from "../query/paginate.js";
 import { churnNear } from "../repo/churn.js";
 import type { RouteDeps } from "../routes/context.js";
@@ -80,7 +81,7 @@ const TOKEN_CACHE_MAX = 10_000;
 
 /** The token's claims, expired or not (routes refuse expired ones); undefined when it is missing or invalid. */
 async function authenticate(c: Context<AppEnv>, deps: RouteDeps): Promise<AuthContext | undefined> {
-  const header = c.req.header("authorization");
+  const header = requestHeader(c, "authorization");
   if (!header) {
     return undefined;
   }
@@ -101,7 +102,7 @@ async function authenticate(c: Context<AppEnv>, deps: RouteDeps): Promise<AuthCo
 
 /** Presets for this request: the client's, then the header's (which win, and fire without counting). */
 function requestFaults(c: Context<AppEnv>, stored: ActiveFault[]): ActiveFault[] {
-  const header = c.req.header(FAULT_HEADER);
+  const header = requestHeader(c, FAULT_HEADER);
   if (!header) {
     return stored;
   }

@@ -77,14 +77,16 @@ function jsonField(col: Expr): { text: SQL; exact: SQL } {
   return { text, exact };
 }
 
+interface FieldSql {
+  text: SQL;
+  /** False where SQL cannot write the value exactly. */
+  exact?: SQL;
+  /** The ids the field puts in hrefs, as one text: they must all be URI-safe for `text` to be exact. */
+  ids?: SQL;
+}
+
 /** One field's `"name":value` text, NULL when presentRecord leaves it out; `exact` false where SQL cannot match it. */
-function fieldText(
-  name: string,
-  kind: FieldKind,
-  col: Expr,
-  base: string,
-  booleans: BooleanForm,
-): { text: SQL; exact?: SQL } {
+function fieldText(name: string, kind: FieldKind, col: Expr, base: string, booleans: BooleanForm): FieldSql {
   const key = literal(`"${name}":`);
   const v = sql`${col}`;
   const keyed = (value: SQL) => sql`${key} || ${value}`;
@@ -110,16 +112,14 @@ function fieldText(
     }
     case "strings":
       return { text: keyed(sql`(case when cardinality(${v}) > 0 then array_to_json(${v})::text end)`) };
-    // The text assumes URI-safe ids; `exact` says whether they are.
+    // The text assumes URI-safe ids; the record's `exact` checks them all at once (recordJsonSql).
     case "ref":
-      return {
-        text: keyed(sql`(case when ${v} <> '' then ${refJson(base, kind.target, v)} end)`),
-        exact: sql`(${v} is null or ${v} ~ ${URI_SAFE})`,
-      };
+      return { text: keyed(sql`(case when ${v} <> '' then ${refJson(base, kind.target, v)} end)`), ids: v };
     case "refs":
       return {
         text: keyed(sql`(case when cardinality(${v}) > 0 then ${refsJson(base, kind.target, v)} end)`),
-        exact: sql`(${v} is null or (array_position(${v}, null) is null and array_to_string(${v}, '') ~ ${URI_SAFE}))`,
+        ids: sql`array_to_string(${v}, '')`,
+        exact: sql`array_position(${v}, null) is null`,
       };
     case "json": {
       const { text, exact } = jsonField(col);
@@ -139,16 +139,16 @@ export interface RecordJsonSql {
 const dialect = new PgDialect({ casing: "snake_case" });
 
 /**
- * One drizzle SQL rendered to a single raw chunk: a large expression then costs nothing to build per request. Column
- * names are qualified by the bare table name instead of `"schema"."table"`: every statement using a record expression
- * reads the table unaliased (so under that name), and postgres.js hashes the whole statement text on every execution
- * to find its prepared statement. The schema qualifier cannot occur in a literal here: every literal is JSON-escaped
- * or our own constant.
+ * One drizzle SQL rendered to a single raw chunk, its columns qualified by the bare table name instead of
+ * `"schema"."table"`: the statements that use it read the table, or the page of its rows, under that name (see
+ * repo/records.ts listJsonQuery). A raw chunk costs nothing to build per request, and a shorter statement text costs
+ * less on every execution (postgres.js hashes the whole text to find its prepared statement). The schema qualifier
+ * cannot occur in a literal here: every literal is JSON-escaped or our own constant.
  */
-function frozen(expr: SQL, table: EntityTable["table"]): SQL {
+export function overTableName(expr: SQL, table: EntityTable["table"]): SQL {
   const { sql: text, params } = dialect.sqlToQuery(expr);
   if (params.length > 0) {
-    throw new Error("a frozen record expression must carry no parameters");
+    throw new Error("an expression over the table name must carry no parameters");
   }
   const qualified = `${dialect.sqlToQuery(sql`${table}`).sql}.`;
   const bare = `${dialect.sqlToQuery(sql`${sql.identifier(getTableName(table))}`).sql}.`;
@@ -172,6 +172,7 @@ export function recordJsonSql(
   const names = [...new Set(fields ?? Object.keys(descriptor))];
   const parts: SQL[] = [];
   const exact: SQL[] = [];
+  const ids: SQL[] = [];
   for (const name of names) {
     const kind = descriptor[name];
     const col = columns[name];
@@ -183,9 +184,17 @@ export function recordJsonSql(
     if (f.exact) {
       exact.push(f.exact);
     }
+    if (f.ids) {
+      ids.push(f.ids);
+    }
+  }
+  // One pattern match per record over all its referenced ids (concat skips nulls): a match per field was most of the
+  // cost of `exact` on list pages.
+  if (ids.length > 0) {
+    exact.push(sql`concat(${sql.join(ids, sql`, `)}) ~ ${URI_SAFE}`);
   }
   return {
-    json: frozen(sql`'{' || concat_ws(',', ${sql.join(parts, sql`, `)}) || '}'`, table),
-    exact: frozen(exact.length > 0 ? sql`(${sql.join(exact, sql` and `)})` : sql`true`, table),
+    json: overTableName(sql`'{' || concat_ws(',', ${sql.join(parts, sql`, `)}) || '}'`, table),
+    exact: overTableName(exact.length > 0 ? sql`(${sql.join(exact, sql` and `)})` : sql`true`, table),
   };
 }

@@ -1,9 +1,9 @@
 // Generic reads of OneRoster records: (db, table, spec) → rows. Never imports hono. SQL comes from query/to-sql.ts.
-import { and, count, eq, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, getTableName, type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";
 import { ENTITIES } from "../../oneroster/index.js";
-import type { Db } from "../db/client.js";
-import type { RecordJsonSql } from "../present/json-sql.js";
+import { type Db, type DirectStatement, directStatement, runDirect } from "../db/client.js";
+import { overTableName, type RecordJsonSql } from "../present/json-sql.js";
 import type { QuerySpec } from "../query/parse.js";
 import { filterShape, orderToSql, placeholderBinder, whereToSql } from "../query/to-sql.js";
 import type { ParentCheck } from "./relations.js";
@@ -102,53 +102,36 @@ interface ListJsonOptions {
 /**
  * The page-and-total statement of a shape over `where`, with placeholders for limit and offset; the parents are
  * checked in the same statement (see findMissingParent).
+ *
+ * The page's rows are selected first, in a CTE named like the table: the record SQL (present/json-sql.ts) names
+ * columns by the bare table name, so it reads the page's rows directly, with no second look-up of each row by id.
+ * A select list is evaluated even for the rows OFFSET skips, so the records are built outside the CTE, for the
+ * page only. The count and the parent checks name the schema, so they read the table itself.
  */
 function listJsonQuery(db: Db, entity: EntityName, spec: QuerySpec, opts: ListJsonOptions, where: SQL | undefined) {
   const table = ENTITY_TABLES[entity];
   const order = orderToSql(table, spec.sort, textFields(entity));
-  // The page is found by id first and its records built after: a select list is evaluated even for the rows OFFSET
-  // skips, and building JSON for thousands of skipped rows is what made deep pages slow. string_agg orders the page's
-  // records by the same ORDER BY (it ends in sourcedId, so the order is total).
-  const page = db.$with("page").as(
-    db
-      .select({ id: sql<string>`${table.id}`.as("page_id") })
-      .from(table.table)
-      .where(where)
-      .orderBy(...order)
-      .limit(sql.placeholder("limit"))
-      .offset(sql.placeholder("offset")),
-  );
+  const page = sql`select * from ${table.table}${where ? sql` where ${where}` : sql``} order by ${sql.join(order, sql`, `)} limit ${sql.placeholder("limit")} offset ${sql.placeholder("offset")}`;
   const total = opts.countTotal
-    ? sql<number | null>`(select count(*) from ${table.table}${where ? sql` where ${where}` : sql``})::int`
-    : sql<number | null>`null::int`;
+    ? sql`(select count(*) from ${table.table}${where ? sql` where ${where}` : sql``})::int`
+    : sql`null::int`;
   const parents = opts.shape.parents;
   // The index of the first parent that does not exist, or -1: one statement instead of one more per parent.
   const missing =
     parents.length > 0
-      ? sql<number>`(case ${sql.join(
+      ? sql`(case ${sql.join(
           parents.map((p, i) => sql`when not exists (${parentQuery(db, p)}) then ${sql.raw(String(i))}`),
           sql` `,
         )} else -1 end)::int`
-      : sql<number>`-1`;
-  return db
-    .with(page)
-    .select({
-      missing,
-      total,
-      records: sql<string>`coalesce(string_agg(${opts.json.json}, ',' order by ${sql.join(order, sql`, `)}), '')`,
-      exact: sql<boolean>`coalesce(bool_and(${opts.json.exact}), true)`,
-    })
-    .from(page)
-    .innerJoin(table.table, sql`${table.id} = ${page.id}`);
+      : sql`-1`;
+  // string_agg orders the records by the same ORDER BY (it ends in sourcedId, so the order is total), over the page.
+  const pageOrder = overTableName(sql.join(order, sql`, `), table.table);
+  const name = sql.identifier(getTableName(table.table));
+  return sql`with ${name} as (${page}) select ${missing}, ${total}, coalesce(string_agg(${opts.json.json}, ',' order by ${pageOrder}), ''), coalesce(bool_and(${opts.json.exact}), true) from ${name}`;
 }
 
-type ListJsonStatement = ReturnType<ReturnType<typeof listJsonQuery>["prepare"]>;
-
-/** Numbers the names of prepared statements (list and single-record ones). */
-let preparedCount = 0;
-
-/** Prepared list statements by database, record SQL and shape: built once, then only executed. */
-let listJsonStatements = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, ListJsonStatement>>>();
+/** List statements by database, record SQL and shape: built once, then only executed. */
+let listJsonStatements = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, DirectStatement>>>();
 /** At most this many built statements in all (fields and filter shapes are the client's to vary): then start over. */
 const LIST_SHAPES_MAX = 2000;
 let listShapesBuilt = 0;
@@ -162,7 +145,7 @@ function listJsonStatement(
   entity: EntityName,
   spec: QuerySpec,
   opts: ListJsonOptions,
-): { statement: ListJsonStatement; values: Record<string, unknown> } {
+): { statement: DirectStatement; values: Record<string, unknown> } {
   const { shape } = opts;
   const table = ENTITY_TABLES[entity];
   const binder = placeholderBinder();
@@ -186,7 +169,7 @@ function listJsonStatement(
   let statement = byShape.get(key);
   if (!statement) {
     listShapesBuilt += 1;
-    statement = listJsonQuery(db, entity, spec, opts, where).prepare(`list_json_${++preparedCount}`);
+    statement = directStatement(listJsonQuery(db, entity, spec, opts, where));
     byShape.set(key, statement);
   }
   return { statement, values };
@@ -203,24 +186,22 @@ export async function listRecordsJson(
   spec: QuerySpec,
   opts: ListJsonOptions,
 ): Promise<JsonPage | undefined> {
-  // Prepared (a named statement per connection, re-used for the same text): the statement is long, and parsing and
-  // planning it again on every request cost more than running it; it is also built only once per shape.
+  // Run directly on the driver, prepared per connection (postgres.js finds it again by its text): the statement is
+  // long, and parsing and planning it again on every request cost more than running it; it is also built only once
+  // per shape.
   const { statement, values } = listJsonStatement(db, entity, spec, opts);
-  const rows = await statement.execute(values);
-  const row = rows[0];
-  const missingParent = row && row.missing >= 0 ? opts.parents[row.missing] : undefined;
+  const [row] = (await runDirect(db, statement, values)) as [number, number | null, string, boolean][];
+  const missingParent = row && row[0] >= 0 ? opts.parents[row[0]] : undefined;
   if (missingParent) {
     return { records: "", total: 0, missingParent };
   }
-  if (!row?.exact) {
+  if (!row?.[3]) {
     return undefined;
   }
-  return { records: row.records, total: row.total ?? undefined };
+  return { records: row[2], total: row[1] ?? undefined };
 }
 
-type SingleJsonQuery = ReturnType<typeof prepareSingleJson>;
-
-function prepareSingleJson(
+function singleJsonStatement(
   db: Db,
   entity: EntityName,
   subset: Subset | undefined,
@@ -230,16 +211,17 @@ function prepareSingleJson(
   const table = ENTITY_TABLES[entity];
   const byId = eq(table.id, sql.placeholder("id"));
   const where = whereToSql(table, [byId, ...subsetToSql(table, subset)], undefined, { hideTombstones });
-  return db
-    .select({ j: sql<string>`${json.json}`, x: sql<boolean>`${json.exact}` })
-    .from(table.table)
-    .where(where)
-    .limit(1)
-    .prepare(`single_json_${++preparedCount}`);
+  return directStatement(
+    db
+      .select({ j: sql<string>`${json.json}`, x: sql<boolean>`${json.exact}` })
+      .from(table.table)
+      .where(where)
+      .limit(1),
+  );
 }
 
-/** Prepared single-record statements by database, record SQL and scope: built once, then only executed. */
-const singleJsonQueries = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, SingleJsonQuery>>>();
+/** Single-record statements by database, record SQL and scope: built once, then only executed. */
+const singleJsonQueries = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, DirectStatement>>>();
 
 function singleJsonQuery(
   db: Db,
@@ -247,7 +229,7 @@ function singleJsonQuery(
   subset: Subset | undefined,
   hideTombstones: boolean,
   json: RecordJsonSql,
-): SingleJsonQuery {
+): DirectStatement {
   let byJson = singleJsonQueries.get(db);
   if (!byJson) {
     byJson = new WeakMap();
@@ -261,7 +243,7 @@ function singleJsonQuery(
   const key = `${entity}|${subset ? `${subset.field}=${subset.value}` : ""}|${hideTombstones}`;
   let query = byScope.get(key);
   if (!query) {
-    query = prepareSingleJson(db, entity, subset, hideTombstones, json);
+    query = singleJsonStatement(db, entity, subset, hideTombstones, json);
     byScope.set(key, query);
   }
   return query;
@@ -279,12 +261,14 @@ export async function getRecordJson(
   hideTombstones: boolean,
   json: RecordJsonSql,
 ): Promise<string | null | undefined> {
-  const rows = await singleJsonQuery(db, entity, subset, hideTombstones, json).execute({ id });
-  const row = rows[0];
+  const [row] = (await runDirect(db, singleJsonQuery(db, entity, subset, hideTombstones, json), { id })) as [
+    string,
+    boolean,
+  ][];
   if (!row) {
     return null;
   }
-  return row.x ? row.j : undefined;
+  return row[1] ? row[0] : undefined;
 }
 
 /** One record by sourcedId within a subset, or undefined; gradebook tombstones read as absent (notes §7.2). */

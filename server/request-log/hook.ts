@@ -53,8 +53,11 @@ function countBodyBytes(outgoing: ServerResponse): () => number {
 
 export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: RequestLog; clock: Clock }): void {
   app.use("*", async (c: Context<AppEnv>, next) => {
-    const url = new URL(c.req.url);
-    if (!loggable(url.pathname)) {
+    // The target as sent (set by the first middleware), so the path is the one the client asked for.
+    const target = c.get("target");
+    const queryAt = target.indexOf("?");
+    const path = queryAt < 0 ? target : target.slice(0, queryAt);
+    if (!loggable(path)) {
       await next();
       return;
     }
@@ -69,20 +72,22 @@ export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: Re
       const method = c.req.method;
       const matched = c.get("operation");
       const operation =
-        url.pathname === TOKEN_PATH
+        path === TOKEN_PATH
           ? "token"
           : matched !== undefined
             ? matched
-            : (matchEndpoint(method, url.pathname)?.endpoint.operationId ?? null);
-      const total = c.res.headers.get("x-total-count");
-      const retryAfter = c.res.headers.get("retry-after");
+            : (matchEndpoint(method, path)?.endpoint.operationId ?? null);
+      const answered = c.res.status;
+      // Only a 200 carries X-Total-Count, and only a refusal Retry-After (each Headers lookup has a cost).
+      const total = answered === 200 ? c.res.headers.get("x-total-count") : null;
+      const retryAfter = answered >= 300 ? c.res.headers.get("retry-after") : null;
       const entry = (status: number, bytes: number | null) => ({
         at,
         requestId: c.get("requestId"),
         clientId: c.get("clientId") ?? null,
         method,
-        path: url.pathname,
-        query: redactQuery(url.search),
+        path,
+        query: queryAt < 0 ? null : redactQuery(target.slice(queryAt)),
         operation,
         status,
         durationMs: Math.round(performance.now() - started),
@@ -94,11 +99,10 @@ export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: Re
       });
       if (outgoing && bytesSent) {
         // Logged once the response is out (or the connection is gone), so bytes and duration are what happened.
-        const status = c.res.status;
-        outgoing.once("close", () => done(entry(outgoing.headersSent ? outgoing.statusCode : status, bytesSent())));
+        outgoing.once("close", () => done(entry(outgoing.headersSent ? outgoing.statusCode : answered, bytesSent())));
       } else {
         const length = c.res.headers.get("content-length");
-        done(entry(c.res.status, length !== null ? Number(length) : null));
+        done(entry(answered, length !== null ? Number(length) : null));
       }
     }
   });

@@ -8,6 +8,7 @@ import type { DbHealth } from "../db/health.js";
 import type { AppDeps } from "../deps.js";
 import type { QuirkName } from "../faults/presets.js";
 import type { QuirkStore } from "../faults/store.js";
+import { requestHeader } from "../http/headers.js";
 
 export interface RouteDeps extends AppDeps {
   dbHealth: DbHealth;
@@ -41,7 +42,7 @@ export async function authorize(
   // The fault hook (faults/engine.ts) has resolved this client's quirks; without it, the provider-wide ones.
   const quirks = c.get("faults")?.quirks ?? (await deps.quirkStore.active());
   const acceptExpired = quirks.has("accept-expired-tokens");
-  const header = c.req.header("authorization");
+  const header = requestHeader(c, "authorization");
   const known = header ? deps.tokenCache.get(header) : undefined;
   let auth: AuthContext;
   if (known && (acceptExpired || known.expiresAtMs > deps.clock.now().getTime())) {
@@ -72,8 +73,9 @@ export async function servePage(
   quirks: ReadonlySet<QuirkName>,
   render: () => Promise<{ body?: unknown; text?: string; headers?: Record<string, string> }>,
 ): Promise<Response> {
-  const key = pageKey(c, deps, quirks);
-  const hit = deps.pageCache.get(key);
+  // With the page store off there is nothing to look up or store, so no key is built.
+  const key = deps.pageCache.enabled ? pageKey(c, deps, quirks) : undefined;
+  const hit = key === undefined ? undefined : deps.pageCache.get(key);
   if (hit) {
     return c.body(hit.body, hit.status, hit.headers);
   }
@@ -85,7 +87,9 @@ export async function servePage(
     body: rendered.text ?? JSON.stringify(rendered.body),
     headers: { "Content-Type": "application/json", ...rendered.headers },
   };
-  deps.pageCache.set(key, generation, page);
+  if (key !== undefined) {
+    deps.pageCache.set(key, generation, page);
+  }
   return c.body(page.body, page.status, page.headers);
 }
 

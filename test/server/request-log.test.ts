@@ -1,8 +1,9 @@
 // The request log over real HTTP: every token and data request with its client, method, path, redacted query,
 // status, bytes as sent, duration, total and faults; never a token, secret or record; filters by client, time,
 // status and operation with a cursor; bounded by age and count; and shared by two processes on one Postgres.
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type DbHandle, openDb } from "../../server/db/client.js";
+import { type DbHandle, openDb, resultRows } from "../../server/db/client.js";
 import { redactQuery } from "../../server/request-log/redact.js";
 import { openTestDb, type TestDb } from "../support/db.js";
 import { describeEachDb, describeWithPostgres } from "../support/each-db.js";
@@ -138,6 +139,13 @@ describeEachDb("request log retention", (kind) => {
     sp.provider.deps.clock.advance(2 * 86_400_000);
     await sp.api("/orgs");
     expect(await count()).toBe(1);
+  });
+
+  it("lives in an UNLOGGED table, as the migrations leave it", async () => {
+    const rows = await sp.db.handle.db.execute(
+      sql`select relpersistence from pg_class where oid = 'provider.request_log'::regclass`,
+    );
+    expect(resultRows<{ relpersistence: string }>(rows)).toEqual([{ relpersistence: "u" }]);
   });
 });
 
