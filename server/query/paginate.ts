@@ -29,8 +29,10 @@ export interface LinkInput {
 export function linkHeader(input: LinkInput): string | undefined {
   const { url, offset, limit, total } = input;
   const drop = new Set(["limit", "offset", ...(input.drop ?? [])]);
-  const kept = input.params.filter(([k]) => !drop.has(k));
-  const at = (o: number) => `<${url}?${encodeQuery([...kept, ["limit", String(limit)], ["offset", String(o)]])}>`;
+  // The kept parameters are encoded once; each link only appends its own limit and offset.
+  const kept = encodeQuery(input.params.filter(([k]) => !drop.has(k)));
+  const prefix = `<${url}?${kept}${kept === "" ? "" : "&"}limit=${limit}&offset=`;
+  const at = (o: number) => `${prefix}${o}>`;
   const lastOffset = total > 0 ? Math.floor((total - 1) / limit) * limit : 0;
   const links: string[] = [];
   if (offset + limit < total) {
@@ -43,7 +45,7 @@ export function linkHeader(input: LinkInput): string | undefined {
   links.push(`${at(lastOffset)}; rel="last"`);
   const max = input.maxBytes ?? Number.POSITIVE_INFINITY;
   for (const rel of ["last", "first", "prev", "next"]) {
-    if (Buffer.byteLength(links.join(", ")) <= max) {
+    if (max === Number.POSITIVE_INFINITY || Buffer.byteLength(links.join(", ")) <= max) {
       break;
     }
     const i = links.findIndex((l) => l.endsWith(`rel="${rel}"`));

@@ -26,11 +26,13 @@ export function redactQuery(search: string): string | null {
     .map((pair) => {
       const eq = pair.indexOf("=");
       const rawKey = eq < 0 ? pair : pair.slice(0, eq);
-      let key: string;
-      try {
-        key = decodeURIComponent(rawKey.replace(/\+/g, " "));
-      } catch {
-        key = rawKey;
+      let key = rawKey;
+      if (/[%+]/.test(rawKey)) {
+        try {
+          key = decodeURIComponent(rawKey.replace(/\+/g, " "));
+        } catch {
+          // Not valid percent-encoding: compared as sent.
+        }
       }
       return SECRET_PARAMS.has(key.toLowerCase()) ? `${rawKey}=${REDACTED}` : pair;
     })

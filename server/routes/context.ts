@@ -21,6 +21,16 @@ export interface RouteDeps extends AppDeps {
 /** Bound on remembered tokens; past it the memory is simply cleared (re-verifying is only slower). */
 const TOKEN_CACHE_MAX = 10_000;
 
+/**
+ * The query parameters of one parse of the query string, first value of each name (as c.req.query(name) gives it).
+ * c.req.query(name) parses the whole query again for every name absent from it once any value is percent-encoded.
+ */
+export function queryReader(c: Context<AppEnv>): (name: string) => string | undefined {
+  // Hono builds this record without a prototype, so a name like `constructor` is only ever a parameter.
+  const all: Record<string, string | undefined> = c.req.query();
+  return (name) => all[name];
+}
+
 /** Origin for hrefs and links: the configured public URL, else the request's own origin. */
 export function originOf(c: Context<AppEnv>, deps: AppDeps): string {
   return deps.config.publicUrl ?? new URL(c.req.url).origin;

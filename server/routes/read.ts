@@ -20,7 +20,16 @@ import {
 } from "../repo/records.js";
 import { type ParentCheck, RELATIONS, relationOverPlaceholders } from "../repo/relations.js";
 import { ENTITY_TABLES } from "../repo/tables.js";
-import { authorize, baseUrlOf, envelopeText, envelopeWith, originOf, type RouteDeps, servePage } from "./context.js";
+import {
+  authorize,
+  baseUrlOf,
+  envelopeText,
+  envelopeWith,
+  originOf,
+  queryReader,
+  type RouteDeps,
+  servePage,
+} from "./context.js";
 
 /** Record SQL by entity, base URL, fields and boolean form: built once, not per request. */
 const jsonSqlMemo = new Map<string, RecordJsonSql>();
@@ -67,7 +76,7 @@ export function collectionHandler(deps: RouteDeps, endpoint: Endpoint) {
   return async (c: Context<AppEnv>) => {
     const quirks = await authorize(c, deps, endpoint);
     return servePage(c, deps, quirks, async () => {
-      const spec = parseCollectionQuery((n) => c.req.query(n), entity, { limitCap: deps.config.limitCap, quirks });
+      const spec = parseCollectionQuery(queryReader(c), entity, { limitCap: deps.config.limitCap, quirks });
       const params = c.req.param() as Record<string, string>;
       const rel = relation?.(params);
       // Unknown parent on a relationship endpoint → 404 unknownobject (notes §1.3 notes).
@@ -153,7 +162,7 @@ export function singleHandler(deps: RouteDeps, endpoint: Endpoint) {
   return async (c: Context<AppEnv>) => {
     const quirks = await authorize(c, deps, endpoint);
     return servePage(c, deps, quirks, async () => {
-      const { fields, warnings } = parseSingleQuery((n) => c.req.query(n), entity, {
+      const { fields, warnings } = parseSingleQuery(queryReader(c), entity, {
         limitCap: deps.config.limitCap,
         quirks,
       });
