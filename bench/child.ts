@@ -1,7 +1,11 @@
-// Starts a bench child process (provider or ceiling) under tsx, waits for its one-line JSON "ready" message on
-// stdout, and stops it again. A child also exits when its stdin closes, so a crashed runner leaves no orphans.
+// Starts a bench child process (provider or ceiling), waits for its one-line JSON "ready" message on stdout, and stops
+// it again. A child also exits when its stdin closes, so a crashed runner leaves no orphans. Children run the esbuild
+// build of the sources that `npm start` runs (bin/build.js, with bench/ added), so the figures are of that code;
+// without a build (ROSTERLAB_BUILD=off in the children's environment, or none can be made) they run under tsx.
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CLI_DIRS, ensureBuild } from "../bin/build.js";
 
 /** The line prefix a child prints once it listens; the rest of the line is its JSON payload. */
 export const READY_PREFIX = "BENCH-READY ";
@@ -26,11 +30,25 @@ export interface SpawnChildOptions {
   timeoutMs?: number;
 }
 
+/** The build every child of this runner uses (undefined: none could be made), made on the first spawn. */
+let built: Promise<string | undefined> | undefined;
+
+/** The node arguments that run `script` (relative to bench/): its built file, or its source under tsx. */
+async function scriptArgs(script: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  if (env.ROSTERLAB_BUILD !== "off") {
+    built ??= ensureBuild([...CLI_DIRS, "bench"]).catch(() => undefined);
+    const dir = await built;
+    if (dir) {
+      return [join(dir, "bench", script.replace(/\.ts$/, ".js"))];
+    }
+  }
+  return ["--import", "tsx", fileURLToPath(new URL(script, import.meta.url))];
+}
+
 export async function spawnChild<T>(options: SpawnChildOptions): Promise<BenchChild<T>> {
-  const scriptPath = fileURLToPath(new URL(options.script, import.meta.url));
   const child = spawn(
     process.execPath,
-    [...(options.nodeFlags ?? []), "--import", "tsx", scriptPath, ...(options.args ?? [])],
+    [...(options.nodeFlags ?? []), ...(await scriptArgs(options.script, options.env)), ...(options.args ?? [])],
     {
       stdio: ["pipe", "pipe", "pipe"],
       env: options.env,
