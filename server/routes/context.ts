@@ -114,8 +114,11 @@ export function envelopeText(key: string, json: string, warnings: readonly unkno
   return `{${JSON.stringify(key)}:${json}${rest}}`;
 }
 
-/** Cache key of a GET page: everything that shapes its bytes (origin in hrefs, path, query, quirks in force). */
+/**
+ * Cache key of a GET page: everything that shapes its bytes (origin in hrefs, the target as sent, quirks in force).
+ * Two spellings of one URL are two keys: only a repeat costs nothing, and parsing the URL cost every miss.
+ */
 function pageKey(c: Context<AppEnv>, deps: AppDeps, quirks: ReadonlySet<QuirkName>): string {
-  const url = new URL(c.req.url);
-  return `${originOf(c, deps)}${url.pathname}${url.search}|${[...quirks].sort().join(",")}`;
+  const inForce = quirks.size === 0 ? "" : [...quirks].sort().join(",");
+  return `${originOf(c, deps)}${c.get("target")}|${inForce}`;
 }
