@@ -1,6 +1,6 @@
 // The wire form of a record built by Postgres: for each entity, an SQL expression giving exactly the JSON text that
 // JSON.stringify(presentRecord(…)) gives for the same row (record.ts is the rule; this is its twin, and
-// test/db/json-sql.test.ts holds them equal for every entity and field kind). Reads use it so that a page's body
+// test/server/json-sql.test.ts holds them equal for every entity and field kind). Reads use it so that a page's body
 // comes out of the database as text, without decoding, mapping and stringifying rows in Node.
 import { getTableName, type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, PgDialect } from "drizzle-orm/pg-core";
