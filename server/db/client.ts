@@ -382,7 +382,8 @@ function openPostgres(url: string, options: OpenDbOptions): DbHandle {
     },
   });
   const db = drizzlePostgres(tracked, { schema, casing: "snake_case" }) as unknown as Db;
-  // Prepared per connection by postgres.js (prepare: true), found again by the statement's text.
+  // Prepared per connection by postgres.js, found again by the statement's text. unsafe() prepares only when asked
+  // per call, whatever the client's own `prepare` option: without it every read was parsed and planned again.
   directRunners.set(db, (text, params) =>
     client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }).values(),
   );
