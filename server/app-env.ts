@@ -7,6 +7,8 @@ export type AppEnv = {
     requestId: string;
     /** The request target as the client sent it: path and query, without scheme and host. */
     target: string;
+    /** The request's own origin, once something needed it (routes/context.ts originOf). */
+    origin?: string;
     /** Set once the bearer token of a data request is verified. */
     auth?: AuthContext;
     /** Set by the fault hook (faults/engine.ts) once it knows the client: the quirks in force and faults applied. */

@@ -31,9 +31,20 @@ export function queryReader(c: Context<AppEnv>): (name: string) => string | unde
   return (name) => all[name];
 }
 
-/** Origin for hrefs and links: the configured public URL, else the request's own origin. */
+/**
+ * Origin for hrefs and links: the configured public URL, else the request's own origin, parsed once per request (a
+ * list read asks for it for its hrefs, its Link header and its page key).
+ */
 export function originOf(c: Context<AppEnv>, deps: AppDeps): string {
-  return deps.config.publicUrl ?? new URL(c.req.url).origin;
+  if (deps.config.publicUrl !== undefined) {
+    return deps.config.publicUrl;
+  }
+  let origin = c.get("origin");
+  if (origin === undefined) {
+    origin = new URL(c.req.url).origin;
+    c.set("origin", origin);
+  }
+  return origin;
 }
 
 export function baseUrlOf(c: Context<AppEnv>, deps: AppDeps): string {
