@@ -41,6 +41,10 @@ function dataTableList(): string {
  */
 export async function readLoadIndexes(tx: Executor): Promise<LoadIndexes> {
   const tables = dataTableList();
+  // The same two rules for both kinds, over index `i` of a table in namespace `n` and class `t`: it belongs to a data
+  // table, and its definition says all it is.
+  const ofDataTable = sql`(n.nspname || '.' || t.relname) = any(string_to_array(${tables}, ','))`;
+  const rebuildable = sql`not i.indisreplident and not i.indisclustered and obj_description(i.indexrelid, 'pg_class') is null`;
   const constraints = resultRows<IndexConstraint>(
     await tx.execute(sql`
       select quote_ident(n.nspname) || '.' || quote_ident(t.relname) as "table",
@@ -50,9 +54,9 @@ export async function readLoadIndexes(tx: Executor): Promise<LoadIndexes> {
       join pg_class t on t.oid = c.conrelid
       join pg_namespace n on n.oid = t.relnamespace
       join pg_index i on i.indexrelid = c.conindid
-      where (n.nspname || '.' || t.relname) = any(string_to_array(${tables}, ','))
+      where ${ofDataTable}
         and c.contype in ('p', 'u')
-        and not i.indisreplident and not i.indisclustered and obj_description(i.indexrelid, 'pg_class') is null
+        and ${rebuildable}
         and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.conindid = c.conindid)
       order by n.nspname, t.relname, c.conname`),
   );
@@ -64,9 +68,9 @@ export async function readLoadIndexes(tx: Executor): Promise<LoadIndexes> {
       join pg_class ci on ci.oid = i.indexrelid
       join pg_class t on t.oid = i.indrelid
       join pg_namespace n on n.oid = t.relnamespace
-      where (n.nspname || '.' || t.relname) = any(string_to_array(${tables}, ','))
+      where ${ofDataTable}
         and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
-        and not i.indisreplident and not i.indisclustered and obj_description(i.indexrelid, 'pg_class') is null
+        and ${rebuildable}
       order by n.nspname, t.relname, ci.relname`),
   );
   return { constraints, indexes };
