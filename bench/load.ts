@@ -25,6 +25,8 @@ export interface LoadResult {
   durationSeconds: number;
   /** CPU the serving process spent per request during the run (Linux only; set by the runner). */
   cpuMsPerRequest: number | null;
+  /** CPU every local `postgres` process spent per request during the run (Linux, local server; set by the reads bench). */
+  dbCpuMsPerRequest?: number | null;
   /** CPU this process (autocannon) spent per request: near 1000 ÷ req/s means the load generator was the limit. */
   loadgenCpuMsPerRequest: number;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createRng } from "../seed/random.js";
 import { type BenchChild, spawnChild } from "./child.js";
 import { type LoadResult, runLoad } from "./load.js";
-import { processCpuMs } from "./process-cpu.js";
+import { postgresCpuMs, processCpuMs } from "./process-cpu.js";
 import type { ProviderInfo } from "./provider-process.js";
 import { median } from "./report.js";
 import { openScratchDb, type ScratchDb } from "./scratch-db.js";
@@ -37,6 +37,8 @@ export interface ReadsFigure {
   runs: Record<Side, LoadResult[]>;
   requestsPerSecond: Record<Side, number>;
   cpuMsPerRequest: Record<Side, number | null>;
+  /** CPU of the local Postgres processes per request, by side (null where Postgres is not local or not Linux). */
+  dbCpuMsPerRequest: Record<Side, number | null>;
   p99Ms: Record<Side, number>;
   /** Medians of the per-run ratios (each run's sides ran back to back). */
   offToCeiling: number;
@@ -241,6 +243,7 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
     o.log(`[reads] ceiling and providers answer ${VERIFY_SAMPLES} sample requests per workload byte for byte`);
     const load = async (side: Side, w: Workload, seed: number, seconds: number): Promise<LoadResult> => {
       const before = processCpuMs(pids[side]);
+      const dbBefore = postgresCpuMs();
       const next = w.paths(seed);
       const result = await runLoad({
         url: `${origins[side]}${BASE_PATH}/`,
@@ -252,9 +255,11 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
         throw new ReadsBenchError(`${w.name} (${side}): ${error instanceof Error ? error.message : String(error)}`);
       });
       const after = processCpuMs(pids[side]);
-      if (before !== null && after !== null) {
-        result.cpuMsPerRequest = Number(((after - before) / result.totalRequests).toFixed(3));
-      }
+      const dbAfter = postgresCpuMs();
+      const perRequest = (from: number | null, to: number | null) =>
+        from === null || to === null ? null : Number(((to - from) / result.totalRequests).toFixed(3));
+      result.cpuMsPerRequest = perRequest(before, after);
+      result.dbCpuMsPerRequest = perRequest(dbBefore, dbAfter);
       return result;
     };
     if (o.warmup > 0) {
@@ -287,10 +292,12 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
     const figures = list.map((w): ReadsFigure => {
       const r = runs.get(w.name) as Record<Side, LoadResult[]>;
       const rps = (s: Side) => Number(median(r[s].map((x) => x.requestsPerSecond)).toFixed(1));
-      const cpu = (s: Side) => {
-        const v = r[s].map((x) => x.cpuMsPerRequest).filter((x): x is number => x !== null);
+      const medianOf = (s: Side, pick: (x: LoadResult) => number | null | undefined) => {
+        const v = r[s].map(pick).filter((x): x is number => typeof x === "number");
         return v.length > 0 ? Number(median(v).toFixed(3)) : null;
       };
+      const cpu = (s: Side) => medianOf(s, (x) => x.cpuMsPerRequest);
+      const dbCpu = (s: Side) => medianOf(s, (x) => x.dbCpuMsPerRequest);
       const perRun = r.ceiling.map((c, i) => {
         const offR = r.off[i]?.requestsPerSecond ?? 0;
         const onR = r.on[i]?.requestsPerSecond ?? 0;
@@ -306,6 +313,7 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
         runs: r,
         requestsPerSecond: { ceiling: rps("ceiling"), off: rps("off"), on: rps("on") },
         cpuMsPerRequest: { ceiling: cpu("ceiling"), off: cpu("off"), on: cpu("on") },
+        dbCpuMsPerRequest: { ceiling: dbCpu("ceiling"), off: dbCpu("off"), on: dbCpu("on") },
         p99Ms: {
           ceiling: median(r.ceiling.map((x) => x.p99Ms)),
           off: median(r.off.map((x) => x.p99Ms)),
@@ -337,6 +345,7 @@ export function renderReadsTable(result: ReadsBenchResult): string {
     "on/ceiling",
     "on/off",
     "cpu ms/req ceiling|off|on",
+    "db cpu ms/req ceiling|off|on",
     "p99 ms ceiling|off|on",
   ];
   const rows = result.figures.map((f) => [
@@ -348,6 +357,7 @@ export function renderReadsTable(result: ReadsBenchResult): string {
     f.onToCeiling.toFixed(3),
     f.onToOff.toFixed(3),
     SIDES.map((s) => f.cpuMsPerRequest[s]?.toFixed(2) ?? "?").join(" | "),
+    SIDES.map((s) => f.dbCpuMsPerRequest[s]?.toFixed(2) ?? "?").join(" | "),
     SIDES.map((s) => String(f.p99Ms[s])).join(" | "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
