@@ -1,14 +1,15 @@
 // Serves the Hono app on Node's HTTP server with the connection settings a provider needs: keep-alive that outlives
 // common clients' idle reuse, bounded header size and time, and malformed requests answered with a status payload.
-import { STATUS_CODES } from "node:http";
+// Its responses count the body bytes they are given, for the request log.
+import { createServer, ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.js";
 import { ApiError, type ErrorKind, renderError } from "../errors.js";
 import { HEADERS_MAX_BYTES } from "./limits.js";
 
-export type NodeServer = ReturnType<typeof serve>;
+export type NodeServer = ReturnType<typeof createServer>;
 
 /**
  * Idle keep-alive connections are closed after 65 s, and the server says so in `Keep-Alive: timeout=65`. Clients
@@ -21,6 +22,38 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export const HEADERS_TIMEOUT_MS = 66_000;
 /** A whole request (headers and body) must arrive within this. */
 export const REQUEST_TIMEOUT_MS = 120_000;
+
+/** Bytes of a chunk given to write() or end(), as Node will encode it. */
+function chunkBytes(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === "string") {
+    return Buffer.byteLength(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+  }
+  return chunk instanceof Uint8Array ? chunk.byteLength : 0;
+}
+
+/**
+ * The server's response class: it counts the body bytes passed to write() and end(), so the request log records what
+ * a client was sent (a body a fault cut short included). Counting on the class, rather than wrapping each response's
+ * methods, costs a request nothing it did not already pay (wrapping was most of the log's cost on one-row reads).
+ */
+export class CountingResponse extends ServerResponse {
+  /** Body bytes handed to Node so far. */
+  bodyBytes = 0;
+
+  // biome-ignore lint/suspicious/noExplicitAny: Node's overloads (chunk, encoding?, callback?) pass through as given.
+  override write(chunk: any, ...rest: any[]): boolean {
+    this.bodyBytes += chunkBytes(chunk, rest[0]);
+    return (super.write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: as write(); end(callback) has no chunk.
+  override end(chunk?: any, ...rest: any[]): this {
+    if (typeof chunk !== "function") {
+      this.bodyBytes += chunkBytes(chunk, rest[0]);
+    }
+    return (super.end as (...args: unknown[]) => this)(chunk, ...rest);
+  }
+}
 
 /** The answer to a request Node could not parse: a status payload on the raw socket, then close. */
 function clientErrorResponse(code: string | undefined): string {
@@ -62,6 +95,21 @@ export function configureNodeServer(server: NodeServer): void {
   });
 }
 
+/**
+ * The answer to a request Node parsed but whose target no URL can hold (a backslash in the path, a broken absolute URL,
+ * a Host header that is no host): @hono/node-server refuses those before the app runs, with an empty 400 of its own.
+ */
+function unusableTargetResponse(error: unknown): Response {
+  const err =
+    error instanceof RequestError
+      ? new ApiError("invalid_data", `the request target cannot be read as a URL (${error.message}); percent-encode it`)
+      : new ApiError("internal", "internal error before the request reached the provider");
+  return new Response(JSON.stringify(renderError(err)), {
+    status: err.status,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
 /** Serves `app` on host:port (0 picks a free port) and resolves once listening. */
 export function serveApp(
   app: Hono<AppEnv>,
@@ -69,11 +117,17 @@ export function serveApp(
   hostname: string,
 ): Promise<{ server: NodeServer; port: number }> {
   return new Promise((resolve, reject) => {
-    const server = serve(
-      { fetch: app.fetch, port, hostname, serverOptions: { maxHeaderSize: HEADERS_MAX_BYTES } },
-      (info: AddressInfo) => resolve({ server, port: info.port }),
+    const listener = getRequestListener(app.fetch, { hostname, errorHandler: unusableTargetResponse });
+    const server = createServer(
+      {
+        maxHeaderSize: HEADERS_MAX_BYTES,
+        // Node's option is typed generic over the request class; this one is built for the default one.
+        ServerResponse: CountingResponse as unknown as typeof ServerResponse,
+      },
+      listener,
     );
     configureNodeServer(server);
     server.once("error", reject);
+    server.listen(port, hostname, () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });
 }

@@ -270,6 +270,10 @@ const RAW_REQUESTS: { text: string; silent?: boolean }[] = [
   { text: "PUT /ims/oneroster/v1p1/categories/raw HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n" },
   { text: "GET /ims/oneroster/v1p1/users HTTP/1.1\r\nHost: x\r\nBad Header Name: x\r\n\r\n" },
   { text: "GET /ims/oneroster/v1p1/users HTTP/1.1\r\nHost: x\r\n" },
+  // Targets Node parses but no URL can hold: a backslash in the path, a broken absolute URL, a host with a path.
+  { text: "GET /ims/oneroster/v1p1/users/a\\b HTTP/1.1\r\nHost: x\r\n{auth}\r\n" },
+  { text: "GET http://[::1/ims/oneroster/v1p1/users HTTP/1.1\r\nHost: x\r\n\r\n" },
+  { text: "GET /ims/oneroster/v1p1/users HTTP/1.1\r\nHost: x/y\r\n\r\n" },
   // Bodies that break off: a bad chunk, a short chunk, fewer bytes than Content-Length.
   {
     text: "PUT /ims/oneroster/v1p1/categories/raw HTTP/1.1\r\nHost: x\r\n{auth}Transfer-Encoding: chunked\r\n\r\nzz\r\n",
