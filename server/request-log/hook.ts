@@ -1,13 +1,13 @@
 // Records every token and OneRoster request in the request log once it has been answered: who (client id, never a
 // token), what (method, path, redacted query, operation), how it went (status, body bytes as sent, duration,
 // X-Total-Count, Retry-After), and which fault presets acted and which deviations were accepted. Never a body.
-import type { ServerResponse } from "node:http";
 import type { Context, Hono } from "hono";
 import { ONEROSTER_BASE_PATH } from "../../oneroster/index.js";
 import type { AppEnv } from "../app-env.js";
 import { TOKEN_PATH } from "../auth/token-route.js";
 import type { Clock } from "../deps.js";
 import { matchEndpoint } from "../faults/engine.js";
+import { CountingResponse } from "../http/node-server.js";
 import { redactQuery } from "./redact.js";
 import type { RequestLog } from "./writer.js";
 
@@ -27,30 +27,6 @@ function loggable(path: string): boolean {
   return path === TOKEN_PATH || path === ONEROSTER_BASE_PATH || path.startsWith(`${ONEROSTER_BASE_PATH}/`);
 }
 
-/** Counts the body bytes written to a Node response (what the client was sent, even when a fault cut it). */
-function countBodyBytes(outgoing: ServerResponse): () => number {
-  let bytes = 0;
-  const size = (chunk: unknown, encoding?: unknown) =>
-    typeof chunk === "string"
-      ? Buffer.byteLength(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8")
-      : chunk instanceof Uint8Array
-        ? chunk.byteLength
-        : 0;
-  const write = outgoing.write.bind(outgoing) as (...args: unknown[]) => boolean;
-  const end = outgoing.end.bind(outgoing) as (...args: unknown[]) => ServerResponse;
-  outgoing.write = ((chunk: unknown, ...rest: unknown[]) => {
-    bytes += size(chunk, rest[0]);
-    return write(chunk, ...rest);
-  }) as ServerResponse["write"];
-  outgoing.end = ((chunk?: unknown, ...rest: unknown[]) => {
-    if (typeof chunk !== "function") {
-      bytes += size(chunk, rest[0]);
-    }
-    return end(chunk, ...rest);
-  }) as ServerResponse["end"];
-  return () => bytes;
-}
-
 export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: RequestLog; clock: Clock }): void {
   app.use("*", async (c: Context<AppEnv>, next) => {
     // The target as sent (set by the first middleware), so the path is the one the client asked for.
@@ -64,8 +40,9 @@ export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: Re
     const at = deps.clock.now();
     const started = performance.now();
     const done = deps.requestLog.begin();
-    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-    const bytesSent = outgoing ? countBodyBytes(outgoing) : undefined;
+    // Served by serveApp, the response counts its body bytes; under app.request() (tests) there is no response.
+    const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
+    const counted = outgoing instanceof CountingResponse ? outgoing : undefined;
     try {
       await next();
     } finally {
@@ -97,9 +74,10 @@ export function registerRequestLogHook(app: Hono<AppEnv>, deps: { requestLog: Re
         faults: [...(c.get("faults")?.applied ?? [])],
         findings: [...(c.get("findings") ?? [])],
       });
-      if (outgoing && bytesSent) {
-        // Logged once the response is out (or the connection is gone), so bytes and duration are what happened.
-        outgoing.once("close", () => done(entry(outgoing.headersSent ? outgoing.statusCode : answered, bytesSent())));
+      if (counted) {
+        // Logged once the response is out (or the connection is gone), so bytes and duration are what happened. A
+        // response closes once, so a plain listener does (once() would wrap it).
+        counted.on("close", () => done(entry(counted.headersSent ? counted.statusCode : answered, counted.bodyBytes)));
       } else {
         const length = c.res.headers.get("content-length");
         done(entry(answered, length !== null ? Number(length) : null));

