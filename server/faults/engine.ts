@@ -49,7 +49,12 @@ const COMPILED = ENDPOINTS.map((endpoint) => {
 
 /** The first path segment after the base path (`users` of `/users/{id}`), or `*` where it is a parameter. */
 const firstSegment = (path: string) => {
-  const segment = path.split("/").find((s) => s !== "") ?? "";
+  let start = 0;
+  while (path.charCodeAt(start) === 47 /* "/" */) {
+    start++;
+  }
+  const end = path.indexOf("/", start);
+  const segment = end < 0 ? path.slice(start) : path.slice(start, end);
   return segment.startsWith("{") ? "*" : segment;
 };
 
@@ -78,6 +83,9 @@ function appliesTo(fault: ActiveFault, match: MatchedEndpoint): boolean {
 }
 
 const TOKEN_CACHE_MAX = 10_000;
+
+/** The quirks of a request no preset acts on (shared: nothing adds to a request's quirks once decided). */
+const NO_QUIRKS: ReadonlySet<QuirkName> = new Set();
 
 /** The token's claims, expired or not (routes refuse expired ones); undefined when it is missing or invalid. */
 async function authenticate(c: Context<AppEnv>, deps: RouteDeps): Promise<AuthContext | undefined> {
@@ -150,6 +158,12 @@ async function applyFaults(
   auth: AuthContext,
 ): Promise<Response | undefined> {
   const all = requestFaults(c, await deps.quirkStore.forClient(auth.clientId)).filter((f) => appliesTo(f, match));
+  if (all.length === 0) {
+    // The usual request: no preset in force, nothing to decide or to build.
+    c.set("faults", { quirks: NO_QUIRKS, applied: [] });
+    await next();
+    return undefined;
+  }
   const quirks = new Set(all.map((f) => f.name).filter(isQuirkName));
   const applied: FaultName[] = [];
   c.set("faults", { quirks, applied });

@@ -211,12 +211,12 @@ function singleJsonStatement(
   const table = ENTITY_TABLES[entity];
   const byId = eq(table.id, sql.placeholder("id"));
   const where = whereToSql(table, [byId, ...subsetToSql(table, subset)], undefined, { hideTombstones });
+  // No LIMIT: the sourcedId is every record table's primary key (a LIMIT would only add a parameter and a plan node).
   return directStatement(
     db
       .select({ j: sql<string>`${json.json}`, x: sql<boolean>`${json.exact}` })
       .from(table.table)
-      .where(where)
-      .limit(1),
+      .where(where),
   );
 }
 
