@@ -34,7 +34,7 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
 /**
  * The server's response class: it counts the body bytes passed to write() and end(), so the request log records what
  * a client was sent (a body a fault cut short included). Counting on the class, rather than wrapping each response's
- * methods, costs a request nothing it did not already pay (wrapping was most of the log's cost on one-row reads).
+ * methods, spares every request two bound functions, two closures and two own properties on the response.
  */
 export class CountingResponse extends ServerResponse {
   /** Body bytes handed to Node so far. */
