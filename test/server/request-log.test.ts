@@ -5,7 +5,9 @@ import { request } from "node:http";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DbHandle, openDb, resultRows } from "../../server/db/client.js";
+import { createLogger } from "../../server/log.js";
 import { redactQuery } from "../../server/request-log/redact.js";
+import { createRequestLog } from "../../server/request-log/writer.js";
 import { openTestDb, type TestDb } from "../support/db.js";
 import { describeEachDb, describeWithPostgres } from "../support/each-db.js";
 import { useSeededProvider } from "../support/seeded-provider.js";
@@ -177,6 +179,54 @@ describeEachDb("request log retention", (kind) => {
       sql`select relpersistence from pg_class where oid = 'provider.request_log'::regclass`,
     );
     expect(resultRows<{ relpersistence: string }>(rows)).toEqual([{ relpersistence: "u" }]);
+  });
+});
+
+describeEachDb("request log pruning", (kind) => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await openTestDb(kind);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it("deletes rows past the age limit, then the oldest past the count limit, and says how many went", async () => {
+    let now = Date.parse("2026-11-30T12:00:00Z");
+    const clock = { now: () => new Date(now) };
+    const log = createRequestLog(db.handle.db, clock, createLogger("error"), { retentionDays: 1, maxRows: 4 });
+    let next = 0;
+    const write = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        log.begin()({
+          at: clock.now(),
+          requestId: `r${next++}`,
+          clientId: "c",
+          method: "GET",
+          path: "/ims/oneroster/v1p1/orgs",
+          query: null,
+          operation: "getAllOrgs",
+          status: 200,
+          durationMs: 1,
+          bytes: 2,
+          total: null,
+          retryAfterMs: null,
+          faults: [],
+          findings: [],
+        });
+      }
+      await log.settle();
+    };
+    await write(3);
+    now += 2 * 86_400_000;
+    await write(3);
+    // r0-r2 are past the one-day limit; r3-r5 are within both limits.
+    expect(await log.prune()).toBe(3);
+    await write(3);
+    // Six rows, four kept: the two oldest go.
+    expect(await log.prune()).toBe(2);
+    expect((await log.list({ order: "asc" })).map((r) => r.requestId)).toEqual(["r5", "r6", "r7", "r8"]);
+    await log.close();
   });
 });
 
