@@ -10,6 +10,7 @@ import { redactQuery } from "../../server/request-log/redact.js";
 import { createRequestLog } from "../../server/request-log/writer.js";
 import { openTestDb, type TestDb } from "../support/db.js";
 import { describeEachDb, describeWithPostgres } from "../support/each-db.js";
+import { logEntry } from "../support/log-rows.js";
 import { useSeededProvider } from "../support/seeded-provider.js";
 import { startProvider, type TestProvider } from "../support/server.js";
 
@@ -198,22 +199,7 @@ describeEachDb("request log pruning", (kind) => {
     let next = 0;
     const write = async (n: number) => {
       for (let i = 0; i < n; i++) {
-        log.begin()({
-          at: clock.now(),
-          requestId: `r${next++}`,
-          clientId: "c",
-          method: "GET",
-          path: "/ims/oneroster/v1p1/orgs",
-          query: null,
-          operation: "getAllOrgs",
-          status: 200,
-          durationMs: 1,
-          bytes: 2,
-          total: null,
-          retryAfterMs: null,
-          faults: [],
-          findings: [],
-        });
+        log.begin()(logEntry(clock.now(), `r${next++}`));
       }
       await log.settle();
     };

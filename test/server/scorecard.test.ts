@@ -11,6 +11,7 @@ import { registerConsumerCommand } from "../../conformance/consumer/cli.js";
 import { OneRosterClient } from "../../oneroster/client/index.js";
 import { judgeConsumer } from "../../server/scorecard/judge.js";
 import { describePrimaryDb } from "../support/each-db.js";
+import { logEntry } from "../support/log-rows.js";
 import { useSeededProvider } from "../support/seeded-provider.js";
 import type { TestClock } from "../support/server.js";
 
@@ -238,24 +239,10 @@ describePrimaryDb("consumer scorecard", (kind) => {
 describe("judgeConsumer on hand-made rows", () => {
   const at = (s: number) => new Date(Date.UTC(2026, 8, 1, 0, 0, s));
   let id = 0;
-  const row = (over: Partial<Parameters<typeof judgeConsumer>[2][number]>) => ({
-    id: ++id,
-    at: at(id),
-    requestId: `r${id}`,
-    clientId: "c",
-    method: "GET",
-    path: "/ims/oneroster/v1p1/orgs",
-    query: null,
-    operation: "getAllOrgs",
-    status: 200,
-    durationMs: 5,
-    bytes: 10,
-    total: 0,
-    retryAfterMs: null,
-    faults: [],
-    findings: [],
-    ...over,
-  });
+  const row = (over: Partial<Parameters<typeof judgeConsumer>[2][number]>) => {
+    id += 1;
+    return { id, ...logEntry(at(id), `r${id}`), ...over };
+  };
   const opts = { limitCap: 10_000, countDeletions: async () => 0 };
 
   it("re-reading a collection in full after a complete walk fails CON-002; a delta after it passes", async () => {
