@@ -11,5 +11,7 @@ export function requestHeader(c: Context, name: string): string | undefined {
     return c.req.header(name);
   }
   const values = incoming.headersDistinct[name.toLowerCase()];
-  return values === undefined ? undefined : values.join(", ");
+  // One value (the usual case) is returned as Node parsed it: the same string on every call, so a Map lookup keyed
+  // by it (the bearer token's cache) hashes it once per request, not once per call.
+  return values === undefined ? undefined : values.length === 1 ? values[0] : values.join(", ");
 }
