@@ -70,9 +70,14 @@ const directRunners = new WeakMap<Db, DirectRunner>();
 /** Renders raw SQL as both drivers' drizzle instances do (snake_case column names). */
 const directDialect = new PgDialect({ casing: "snake_case" });
 
+/** The text and parameters of raw SQL, rendered as both drivers' drizzle instances render it. */
+export function renderSql(query: SQL): { sql: string; params: unknown[] } {
+  return directDialect.sqlToQuery(query);
+}
+
 /** The text and parameter slots of a drizzle query or raw SQL (placeholders from sql.placeholder). */
 export function directStatement(query: { toSQL(): { sql: string; params: unknown[] } } | SQL): DirectStatement {
-  const { sql: text, params } = is(query, SQL) ? directDialect.sqlToQuery(query) : query.toSQL();
+  const { sql: text, params } = is(query, SQL) ? renderSql(query) : query.toSQL();
   const slots = params.map((p) => {
     if (is(p, Placeholder)) {
       return { name: p.name };

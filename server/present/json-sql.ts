@@ -3,8 +3,9 @@
 // test/server/json-sql.test.ts holds them equal for every entity and field kind). Reads use it so that a page's body
 // comes out of the database as text, without decoding, mapping and stringifying rows in Node.
 import { getTableName, type SQL, sql } from "drizzle-orm";
-import { type AnyPgColumn, PgDialect } from "drizzle-orm/pg-core";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { ENTITIES, type EntityName, type FieldKind, type GuidType, HREF_PATH } from "../../oneroster/index.js";
+import { renderSql } from "../db/client.js";
 import { ENTITY_TABLES, type EntityTable } from "../repo/tables.js";
 import type { BooleanForm } from "./record.js";
 
@@ -135,9 +136,6 @@ export interface RecordJsonSql {
   exact: SQL;
 }
 
-/** Renders the expressions once; the db's own casing (snake_case), so the column names are the ones it writes. */
-const dialect = new PgDialect({ casing: "snake_case" });
-
 /**
  * One drizzle SQL rendered to a single raw chunk, its columns qualified by the bare table name instead of
  * `"schema"."table"`: the statements that use it read the table, or the page of its rows, under that name (see
@@ -146,12 +144,13 @@ const dialect = new PgDialect({ casing: "snake_case" });
  * cannot occur in a literal here: every literal is JSON-escaped or our own constant.
  */
 export function overTableName(expr: SQL, table: EntityTable["table"]): SQL {
-  const { sql: text, params } = dialect.sqlToQuery(expr);
+  // Rendered as the drivers render SQL (snake_case), so the column names are the ones the db has.
+  const { sql: text, params } = renderSql(expr);
   if (params.length > 0) {
     throw new Error("an expression over the table name must carry no parameters");
   }
-  const qualified = `${dialect.sqlToQuery(sql`${table}`).sql}.`;
-  const bare = `${dialect.sqlToQuery(sql`${sql.identifier(getTableName(table))}`).sql}.`;
+  const qualified = `${renderSql(sql`${table}`).sql}.`;
+  const bare = `${renderSql(sql`${sql.identifier(getTableName(table))}`).sql}.`;
   return sql.raw(text.split(qualified).join(bare));
 }
 
