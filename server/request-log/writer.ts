@@ -80,14 +80,22 @@ const MAX_BUFFER = 20_000;
 const SETTLE_MAX_MS = 5_000;
 export const MAX_LIST = 1000;
 
-/** Every column a row sets (all but the id), with its name in the database (the provider maps keys to snake_case). */
+/**
+ * Every column a row sets (all but the id): its name in the database, quoted (the provider maps keys to snake_case),
+ * and its type, with whether it is an array (text[]).
+ */
 const LOGGED = Object.entries(getTableColumns(requestLog))
   .filter(([key]) => key !== "id")
-  .map(([key, column]) => ({
-    key: key as keyof RequestLogEntry,
-    name: column.keyAsName ? toSnakeCase(column.name) : column.name,
-    type: column.getSQLType(),
-  }));
+  .map(([key, column]) => {
+    const type = column.getSQLType();
+    return {
+      key: key as keyof RequestLogEntry,
+      name: `"${column.keyAsName ? toSnakeCase(column.name) : column.name}"`,
+      type,
+      isArray: type.endsWith("[]"),
+    };
+  });
+const LOG_NAMES = LOGGED.map((c) => c.name).join(", ");
 const LOG_TABLE = (() => {
   const { schema, name } = getTableConfig(requestLog);
   return `${schema ? `"${schema}".` : ""}"${name}"`;
@@ -126,10 +134,9 @@ function arrayElement(value: unknown): string {
  */
 const INSERT_BATCH: DirectStatement = {
   text:
-    `INSERT INTO ${LOG_TABLE} (${LOGGED.map((c) => `"${c.name}"`).join(", ")}) ` +
-    `SELECT ${LOGGED.map((c) => (c.type.endsWith("[]") ? `v."${c.name}"::${c.type}` : `v."${c.name}"`)).join(", ")} ` +
-    `FROM unnest(${LOGGED.map((c, i) => `$${i + 1}::${c.type.endsWith("[]") ? "text" : c.type}[]`).join(", ")}) ` +
-    `AS v(${LOGGED.map((c) => `"${c.name}"`).join(", ")})`,
+    `INSERT INTO ${LOG_TABLE} (${LOG_NAMES}) ` +
+    `SELECT ${LOGGED.map((c) => (c.isArray ? `v.${c.name}::${c.type}` : `v.${c.name}`)).join(", ")} ` +
+    `FROM unnest(${LOGGED.map((c, i) => `$${i + 1}::${c.isArray ? "text" : c.type}[]`).join(", ")}) AS v(${LOG_NAMES})`,
   slots: LOGGED.map((c) => ({ name: c.key })),
 };
 
