@@ -75,6 +75,23 @@ export function renderSql(query: SQL): { sql: string; params: unknown[] } {
   return directDialect.sqlToQuery(query);
 }
 
+/** A text as an element of a Postgres array literal: double-quoted, with `"` and `\` escaped where it has any. */
+export function arrayLiteralElement(value: string): string {
+  return value.includes('"') || value.includes("\\") ? `"${value.replace(/["\\]/g, "\\$&")}"` : `"${value}"`;
+}
+
+/**
+ * Texts as one Postgres array literal, for a `$n::text[]` parameter: one parameter whatever the count, sent the same
+ * way by both drivers (each serializes JavaScript arrays its own way).
+ */
+export function textArrayLiteral(values: readonly string[]): string {
+  let literal = "{";
+  for (let i = 0; i < values.length; i++) {
+    literal += (i === 0 ? "" : ",") + arrayLiteralElement(values[i] as string);
+  }
+  return `${literal}}`;
+}
+
 /** The text and parameter slots of a drizzle query or raw SQL (placeholders from sql.placeholder). */
 export function directStatement(query: { toSQL(): { sql: string; params: unknown[] } } | SQL): DirectStatement {
   const { sql: text, params } = is(query, SQL) ? renderSql(query) : query.toSQL();

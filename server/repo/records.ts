@@ -1,8 +1,9 @@
 // Generic reads of OneRoster records: (db, table, spec) → rows. Never imports hono. SQL comes from query/to-sql.ts.
+import DataLoader from "dataloader";
 import { and, count, eq, getTableName, type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";
 import { ENTITIES } from "../../oneroster/index.js";
-import { type Db, type DirectStatement, directStatement, runDirect } from "../db/client.js";
+import { type Db, type DirectStatement, directStatement, runDirect, textArrayLiteral } from "../db/client.js";
 import { overTableName, type RecordJsonSql } from "../present/json-sql.js";
 import type { QuerySpec } from "../query/parse.js";
 import { filterShape, orderToSql, placeholderBinder, whereToSql } from "../query/to-sql.js";
@@ -201,6 +202,19 @@ export async function listRecordsJson(
   return { records: row[2], total: row[1] ?? undefined };
 }
 
+/** Most ids one single-record statement looks up (a larger turn's reads are split across statements). */
+const SINGLE_BATCH_MAX = 500;
+
+/** Single-record reads and the statements that served them, since start: how well reads batch (tests, bench). */
+export const singleRecordBatching = { reads: 0, statements: 0 };
+
+/** What a record's read found: its JSON text and whether SQL presented it exactly; undefined when there is none. */
+type FoundJson = readonly [json: string, exact: boolean] | undefined;
+
+/**
+ * The single-record statement of a scope, over an array of ids: `sourcedId = any($ids::text[])`, so the reads of one
+ * event-loop turn share one statement (see singleRecordLoader). Rows come back as (sourcedId, json, exact).
+ */
 function singleJsonStatement(
   db: Db,
   entity: EntityName,
@@ -209,31 +223,53 @@ function singleJsonStatement(
   json: RecordJsonSql,
 ) {
   const table = ENTITY_TABLES[entity];
-  const byId = eq(table.id, sql.placeholder("id"));
-  const where = whereToSql(table, [byId, ...subsetToSql(table, subset)], undefined, { hideTombstones });
-  // No LIMIT: the sourcedId is every record table's primary key (a LIMIT would only add a parameter and a plan node).
+  const byIds = sql`${table.id} = any(${sql.placeholder("ids")}::text[])`;
+  const where = whereToSql(table, [byIds, ...subsetToSql(table, subset)], undefined, { hideTombstones });
   return directStatement(
     db
-      .select({ j: sql<string>`${json.json}`, x: sql<boolean>`${json.exact}` })
+      .select({ id: table.id, j: sql<string>`${json.json}`, x: sql<boolean>`${json.exact}` })
       .from(table.table)
       .where(where),
   );
 }
 
-/** Single-record statements by database, record SQL and scope: built once, then only executed. */
-const singleJsonQueries = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, DirectStatement>>>();
+/**
+ * The single-record reads of one statement (database, record SQL and scope), batched per event-loop turn: the reads
+ * started while Node handles one round of ready sockets go to Postgres as one statement when that round is over
+ * (setImmediate), instead of one statement, one round trip and one wake-up of a backend each. A lone read waits for
+ * nothing but the end of its own turn. Nothing is cached between turns (`cache: false`): every read sees the data as
+ * it is when its statement runs.
+ */
+function singleRecordLoader(db: Db, statement: DirectStatement): DataLoader<string, FoundJson> {
+  return new DataLoader<string, FoundJson>(
+    async (ids) => {
+      singleRecordBatching.statements += 1;
+      singleRecordBatching.reads += ids.length;
+      const rows = (await runDirect(db, statement, { ids: textArrayLiteral(ids) })) as [string, string, boolean][];
+      const found = new Map<string, FoundJson>();
+      for (const [id, json, exact] of rows) {
+        found.set(id, [json, exact]);
+      }
+      return ids.map((id) => found.get(id));
+    },
+    { cache: false, maxBatchSize: SINGLE_BATCH_MAX, batchScheduleFn: (run) => setImmediate(run) },
+  );
+}
 
-function singleJsonQuery(
+/** Single-record loaders by database, record SQL and scope: each statement built once, then only executed. */
+const singleJsonLoaders = new WeakMap<Db, WeakMap<RecordJsonSql, Map<string, DataLoader<string, FoundJson>>>>();
+
+function singleJsonLoader(
   db: Db,
   entity: EntityName,
   subset: Subset | undefined,
   hideTombstones: boolean,
   json: RecordJsonSql,
-): DirectStatement {
-  let byJson = singleJsonQueries.get(db);
+): DataLoader<string, FoundJson> {
+  let byJson = singleJsonLoaders.get(db);
   if (!byJson) {
     byJson = new WeakMap();
-    singleJsonQueries.set(db, byJson);
+    singleJsonLoaders.set(db, byJson);
   }
   let byScope = byJson.get(json);
   if (!byScope) {
@@ -241,17 +277,18 @@ function singleJsonQuery(
     byJson.set(json, byScope);
   }
   const key = `${entity}|${subset ? `${subset.field}=${subset.value}` : ""}|${hideTombstones}`;
-  let query = byScope.get(key);
-  if (!query) {
-    query = singleJsonStatement(db, entity, subset, hideTombstones, json);
-    byScope.set(key, query);
+  let loader = byScope.get(key);
+  if (!loader) {
+    loader = singleRecordLoader(db, singleJsonStatement(db, entity, subset, hideTombstones, json));
+    byScope.set(key, loader);
   }
-  return query;
+  return loader;
 }
 
 /**
  * One record's JSON text by sourcedId within a subset (as getRecord finds it), null when there is none, undefined
- * when SQL cannot present it exactly (the caller then uses getRecord and presentRecord).
+ * when SQL cannot present it exactly (the caller then uses getRecord and presentRecord). Reads of the same scope in
+ * one event-loop turn share one statement (singleRecordLoader).
  */
 export async function getRecordJson(
   db: Db,
@@ -261,14 +298,11 @@ export async function getRecordJson(
   hideTombstones: boolean,
   json: RecordJsonSql,
 ): Promise<string | null | undefined> {
-  const [row] = (await runDirect(db, singleJsonQuery(db, entity, subset, hideTombstones, json), { id })) as [
-    string,
-    boolean,
-  ][];
-  if (!row) {
+  const found = await singleJsonLoader(db, entity, subset, hideTombstones, json).load(id);
+  if (found === undefined) {
     return null;
   }
-  return row[1] ? row[0] : undefined;
+  return found[1] ? found[0] : undefined;
 }
 
 /** One record by sourcedId within a subset, or undefined; gradebook tombstones read as absent (notes §7.2). */

@@ -4,7 +4,14 @@
 import { and, desc, eq, getTableColumns, gte, lt, lte, max, type SQL, sql } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
 import { getTableConfig } from "drizzle-orm/pg-core";
-import { type Db, type DirectStatement, resultRows, runDirect } from "../db/client.js";
+import {
+  arrayLiteralElement,
+  type Db,
+  type DirectStatement,
+  resultRows,
+  runDirect,
+  textArrayLiteral,
+} from "../db/client.js";
 import { requestLog } from "../db/schema.js";
 import type { Clock } from "../deps.js";
 import type { Logger } from "../log.js";
@@ -101,11 +108,6 @@ const LOG_TABLE = (() => {
   return `${schema ? `"${schema}".` : ""}"${name}"`;
 })();
 
-/** A text as an element of a Postgres array literal: double-quoted, with `"` and `\` escaped where it has any. */
-function quoted(value: string): string {
-  return value.includes('"') || value.includes("\\") ? `"${value.replace(/["\\]/g, "\\$&")}"` : `"${value}"`;
-}
-
 /**
  * One cell as an element of its column's array literal: NULL, a number or an ISO time as it is (neither can hold a
  * character the literal treats specially), a text quoted, a text[] as an array literal of its own, quoted.
@@ -121,9 +123,9 @@ function arrayElement(value: unknown): string {
     return value.toISOString();
   }
   if (Array.isArray(value)) {
-    return quoted(`{${value.map((v) => quoted(String(v))).join(",")}}`);
+    return arrayLiteralElement(textArrayLiteral(value.map(String)));
   }
-  return quoted(String(value));
+  return arrayLiteralElement(String(value));
 }
 
 /**
