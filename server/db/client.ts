@@ -130,6 +130,81 @@ export function runDirect(db: Db, statement: DirectStatement, values: Record<str
   return run(statement.text, params);
 }
 
+/** A parameter, or a quoted literal or identifier to step over, in a statement's text. */
+const PARAM_OR_QUOTED = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g;
+
+/** The statement of a direct statement run for many sets of values at once (see runDirectMany), built once each. */
+const manyStatements = new WeakMap<DirectStatement, string>();
+
+/**
+ * `statement` over an array of value sets: each parameter `$i` of its text becomes column `c<i>` of a row of
+ * `unnest($1::text[], …)` (a text, cast back by its context or its own cast, as a parameter would be), the statement
+ * runs once per row as a LATERAL subquery, and each result row starts with its row's 1-based position.
+ */
+function manyStatementText(statement: DirectStatement): string {
+  let text = manyStatements.get(statement);
+  if (text === undefined) {
+    const inner = statement.text.replace(PARAM_OR_QUOTED, (match, n: string | undefined) =>
+      n === undefined ? match : `"rl_many"."c${n}"`,
+    );
+    const arrays = statement.slots.map((_, i) => `$${i + 1}::text[]`).join(", ");
+    const columns = statement.slots.map((_, i) => `c${i + 1}`).join(", ");
+    text = `select "rl_many"."ord"::int, "rl_one".* from unnest(${arrays}) with ordinality as "rl_many"(${columns}, "ord") cross join lateral (${inner}) as "rl_one"`;
+    manyStatements.set(statement, text);
+  }
+  return text;
+}
+
+/** One parameter value as an element of a text[] literal: NULL, or its text (String(value)). */
+function textElement(value: unknown): string {
+  return value === null || value === undefined ? "NULL" : arrayLiteralElement(String(value));
+}
+
+/**
+ * Runs a direct statement for several sets of values in ONE statement (see manyStatementText) and returns each set's
+ * rows, in the order of `valueSets`. Every parameter must be one Postgres reads back from its text: a text compared to
+ * text, or cast (`$1::int8`, `$2::timestamptz`); the statement is run as usual for one set too, so any that is not
+ * fails every time, not only under load.
+ */
+export async function runDirectMany(
+  db: Db,
+  statement: DirectStatement,
+  valueSets: readonly Record<string, unknown>[],
+): Promise<unknown[][][]> {
+  const run = directRunners.get(db);
+  if (!run) {
+    throw new Error("runDirectMany: this database was not opened by openDb");
+  }
+  if (statement.slots.length === 0) {
+    // Nothing varies: one run answers every set.
+    const rows = await run(statement.text, []);
+    return valueSets.map(() => rows);
+  }
+  const params = statement.slots.map((slot) => {
+    let literal = "{";
+    for (let k = 0; k < valueSets.length; k++) {
+      let value: unknown;
+      if ("value" in slot) {
+        value = slot.value;
+      } else {
+        const values = valueSets[k] as Record<string, unknown>;
+        if (!(slot.name in values)) {
+          throw new Error(`runDirectMany: no value for placeholder "${slot.name}"`);
+        }
+        value = slot.encode ? slot.encode(values[slot.name]) : values[slot.name];
+      }
+      literal += (k === 0 ? "" : ",") + textElement(value);
+    }
+    return `${literal}}`;
+  });
+  const rows = await run(manyStatementText(statement), params);
+  const bySet: unknown[][][] = valueSets.map(() => []);
+  for (const row of rows) {
+    bySet[(row[0] as number) - 1]?.push(row.slice(1));
+  }
+  return bySet;
+}
+
 /** A transaction of either driver (the callback argument of db.transaction). */
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 

@@ -29,6 +29,20 @@ export function placeholderBinder(): { bind: Bind; values: Record<string, unknow
 }
 
 /**
+ * The values placeholderBinder collects while a filter is turned into SQL (f0, f1, … in predicate order, one each),
+ * without turning it into SQL: for a read whose statement of this filter shape is already built.
+ */
+export function filterPlaceholderValues(filter: ResolvedFilter | undefined): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  if (filter) {
+    for (let i = 0; i < filter.predicates.length; i++) {
+      values[`f${i}`] = predicateValue(filter.predicates[i] as ResolvedPredicate);
+    }
+  }
+  return values;
+}
+
+/**
  * What the SQL of a filter depends on besides its values: its fields, operators, value kinds and logical operator.
  * Two filters of one shape give the same statement text under placeholderBinder.
  */
@@ -64,9 +78,38 @@ function compare(left: SQL, operator: ResolvedPredicate["operator"], right: SQL)
   return sql`${left} ${sql.raw(SQL_OPS[operator])} ${right}`;
 }
 
+/**
+ * The one value a predicate binds: what predicateToSql compares the field with. Kept apart so that a read whose
+ * statement is already built gets its values without building the SQL again (filterPlaceholderValues).
+ */
+function predicateValue(p: ResolvedPredicate): unknown {
+  switch (p.kind.kind) {
+    case "id":
+    case "string":
+    case "enum":
+    case "ref":
+    case "strings":
+    case "refs":
+    case "json":
+      return p.operator === "~" ? likePattern(p.value) : p.value;
+    case "date":
+      return p.typed as string;
+    case "datetime":
+      // Real timestamps, not strings (notes §8): a date-only value is midnight UTC. The `dlm-string-compare` quirk
+      // compares the text as sent.
+      return p.asText ? p.value : (p.typed as Date).toISOString();
+    case "number":
+      return p.typed as number;
+    case "boolean":
+      // Passed as a JS boolean: PGlite's serializer rejects the string 'true' for a boolean parameter.
+      return p.typed as boolean;
+  }
+}
+
 /** One predicate → SQL boolean. The parser has already checked that the operator applies to the field's kind. */
 export function predicateToSql(p: ResolvedPredicate, col: Expr, bind: Bind = asParam): SQL {
   const { operator } = p;
+  const value = sql`${bind(predicateValue(p))}`;
   switch (p.kind.kind) {
     case "id":
     case "string":
@@ -74,47 +117,44 @@ export function predicateToSql(p: ResolvedPredicate, col: Expr, bind: Bind = asP
     case "ref": {
       const text = sql`${col}`;
       if (operator === "~") {
-        return sql`${text} ilike ${bind(likePattern(p.value))}`;
+        return sql`${text} ilike ${value}`;
       }
       if (operator === "=" || operator === "!=") {
-        return compare(text, operator, sql`${bind(p.value)}`);
+        return compare(text, operator, value);
       }
-      return compare(sql`${text} collate "C"`, operator, sql`${bind(p.value)}`);
+      return compare(sql`${text} collate "C"`, operator, value);
     }
     case "strings":
     case "refs": {
       // "array contains" semantics for = (notes §3.1 mock extras).
       if (operator === "=") {
-        return sql`${bind(p.value)} = any(${col})`;
+        return sql`${value} = any(${col})`;
       }
       if (operator === "!=") {
-        return sql`not (${bind(p.value)} = any(coalesce(${col}, '{}')))`;
+        return sql`not (${value} = any(coalesce(${col}, '{}')))`;
       }
-      return sql`exists (select 1 from unnest(${col}) as el(v) where el.v ilike ${bind(likePattern(p.value))})`;
+      return sql`exists (select 1 from unnest(${col}) as el(v) where el.v ilike ${value})`;
     }
     case "json": {
       // userIds.type / userIds.identifier
       const key = p.sub === "type" ? "type" : "identifier";
-      const match =
-        operator === "~" ? sql`e->>${key} ilike ${bind(likePattern(p.value))}` : sql`e->>${key} = ${bind(p.value)}`;
+      const match = operator === "~" ? sql`e->>${key} ilike ${value}` : sql`e->>${key} = ${value}`;
       const exists = sql`exists (select 1 from jsonb_array_elements(coalesce(${col}, '[]'::jsonb)) as e where ${match})`;
       return operator === "!=" ? sql`not ${exists}` : exists;
     }
     case "date":
-      return compare(sql`${col}`, operator, sql`${bind(p.typed as string)}::date`);
+      return compare(sql`${col}`, operator, sql`${value}::date`);
     case "datetime":
       if (p.asText) {
         // The `dlm-string-compare` quirk: the defect notes §8 warns about, on purpose.
         const text = sql`to_char(${col} at time zone 'UTC', ${WIRE_DATETIME}) collate "C"`;
-        return compare(text, operator, sql`${bind(p.value)}`);
+        return compare(text, operator, value);
       }
-      // Real timestamps, not strings (notes §8): a date-only value is midnight UTC.
-      return compare(sql`${col}`, operator, sql`${bind((p.typed as Date).toISOString())}::timestamptz`);
+      return compare(sql`${col}`, operator, sql`${value}::timestamptz`);
     case "number":
-      return compare(sql`${col}`, operator, sql`${bind(p.typed as number)}::float8`);
+      return compare(sql`${col}`, operator, sql`${value}::float8`);
     case "boolean":
-      // Passed as a JS boolean: PGlite's serializer rejects the string 'true' for a boolean parameter.
-      return compare(sql`${col}`, operator, sql`${bind(p.typed as boolean)}::boolean`);
+      return compare(sql`${col}`, operator, sql`${value}::boolean`);
   }
 }
 

@@ -3,10 +3,17 @@ import DataLoader from "dataloader";
 import { and, count, eq, getTableName, type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";
 import { ENTITIES } from "../../oneroster/index.js";
-import { type Db, type DirectStatement, directStatement, runDirect, textArrayLiteral } from "../db/client.js";
+import {
+  type Db,
+  type DirectStatement,
+  directStatement,
+  runDirect,
+  runDirectMany,
+  textArrayLiteral,
+} from "../db/client.js";
 import { overTableName, type RecordJsonSql } from "../present/json-sql.js";
 import type { QuerySpec } from "../query/parse.js";
-import { filterShape, orderToSql, placeholderBinder, whereToSql } from "../query/to-sql.js";
+import { filterPlaceholderValues, filterShape, orderToSql, placeholderBinder, whereToSql } from "../query/to-sql.js";
 import type { ParentCheck } from "./relations.js";
 import { ENTITY_TABLES, type EntityTable } from "./tables.js";
 
@@ -112,7 +119,7 @@ interface ListJsonOptions {
 function listJsonQuery(db: Db, entity: EntityName, spec: QuerySpec, opts: ListJsonOptions, where: SQL | undefined) {
   const table = ENTITY_TABLES[entity];
   const order = orderToSql(table, spec.sort, textFields(entity));
-  const page = sql`select * from ${table.table}${where ? sql` where ${where}` : sql``} order by ${sql.join(order, sql`, `)} limit ${sql.placeholder("limit")} offset ${sql.placeholder("offset")}`;
+  const page = sql`select * from ${table.table}${where ? sql` where ${where}` : sql``} order by ${sql.join(order, sql`, `)} limit ${sql.placeholder("limit")}::int8 offset ${sql.placeholder("offset")}::int8`;
   const total = opts.countTotal
     ? sql`(select count(*) from ${table.table}${where ? sql` where ${where}` : sql``})::int`
     : sql`null::int`;
@@ -138,8 +145,8 @@ const LIST_SHAPES_MAX = 2000;
 let listShapesBuilt = 0;
 
 /**
- * The prepared statement of a read's shape and the values of its placeholders. The filter's SQL is built per
- * request with its values as placeholders (cheap; it also collects the values); the statement around it only once.
+ * The prepared statement of a read's shape and the values of its placeholders. The statement, the filter's SQL
+ * included, is built once per shape; later reads of the shape only collect their values (filterPlaceholderValues).
  */
 function listJsonStatement(
   db: Db,
@@ -148,10 +155,7 @@ function listJsonStatement(
   opts: ListJsonOptions,
 ): { statement: DirectStatement; values: Record<string, unknown> } {
   const { shape } = opts;
-  const table = ENTITY_TABLES[entity];
-  const binder = placeholderBinder();
-  const where = whereToSql(table, shape.scope, spec.filter, { hideTombstones: opts.hideTombstones, bind: binder.bind });
-  const values = { ...shape.values, ...binder.values, limit: spec.limit, offset: spec.offset };
+  const values = { ...shape.values, ...filterPlaceholderValues(spec.filter), limit: spec.limit, offset: spec.offset };
   if (listShapesBuilt >= LIST_SHAPES_MAX) {
     listJsonStatements = new WeakMap();
     listShapesBuilt = 0;
@@ -170,10 +174,62 @@ function listJsonStatement(
   let statement = byShape.get(key);
   if (!statement) {
     listShapesBuilt += 1;
+    const table = ENTITY_TABLES[entity];
+    const binder = placeholderBinder();
+    const where = whereToSql(table, shape.scope, spec.filter, {
+      hideTombstones: opts.hideTombstones,
+      bind: binder.bind,
+    });
+    // The values the statement was built with must be the ones later reads of its shape collect without building it.
+    for (const [name, value] of Object.entries(binder.values)) {
+      if (!Object.is(values[name as keyof typeof values], value)) {
+        throw new Error(`list statement: placeholder ${name} differs from filterPlaceholderValues`);
+      }
+    }
     statement = directStatement(listJsonQuery(db, entity, spec, opts, where));
     byShape.set(key, statement);
   }
   return { statement, values };
+}
+
+/** Most reads one list statement serves (a larger turn's reads of one shape are split across statements). */
+const LIST_BATCH_MAX = 50;
+
+/** List reads and the statements that served them, since start: how well list reads batch (tests). */
+export const listReadBatching = { reads: 0, statements: 0 };
+
+/** List loaders by database and statement: the reads of one shape in one event-loop turn run as one statement. */
+const listPageLoaders = new WeakMap<Db, WeakMap<DirectStatement, DataLoader<Record<string, unknown>, unknown[][]>>>();
+
+/**
+ * The list reads of one shape started in one event-loop turn (different path ids, filter values, limits, offsets) run
+ * as ONE statement when the turn is over (db/client.ts runDirectMany: the shape's statement once per read, as a
+ * LATERAL subquery), each read getting its own rows. As for single records (singleRecordLoader): one round trip and
+ * one backend wake-up for the turn instead of one each, and nothing cached between turns.
+ */
+function listPageLoader(db: Db, statement: DirectStatement): DataLoader<Record<string, unknown>, unknown[][]> {
+  let byStatement = listPageLoaders.get(db);
+  if (!byStatement) {
+    byStatement = new WeakMap();
+    listPageLoaders.set(db, byStatement);
+  }
+  let loader = byStatement.get(statement);
+  if (!loader) {
+    loader = new DataLoader<Record<string, unknown>, unknown[][]>(
+      (sets) => {
+        listReadBatching.statements += 1;
+        listReadBatching.reads += sets.length;
+        return runDirectMany(db, statement, sets);
+      },
+      {
+        cache: false,
+        maxBatchSize: LIST_BATCH_MAX,
+        batchScheduleFn: (run) => setImmediate(run),
+      },
+    );
+    byStatement.set(statement, loader);
+  }
+  return loader;
 }
 
 /**
@@ -191,7 +247,7 @@ export async function listRecordsJson(
   // long, and parsing and planning it again on every request cost more than running it; it is also built only once
   // per shape.
   const { statement, values } = listJsonStatement(db, entity, spec, opts);
-  const [row] = (await runDirect(db, statement, values)) as [number, number | null, string, boolean][];
+  const [row] = (await listPageLoader(db, statement).load(values)) as [number, number | null, string, boolean][];
   const missingParent = row && row[0] >= 0 ? opts.parents[row[0]] : undefined;
   if (missingParent) {
     return { records: "", total: 0, missingParent };
@@ -205,7 +261,7 @@ export async function listRecordsJson(
 /** Most ids one single-record statement looks up (a larger turn's reads are split across statements). */
 const SINGLE_BATCH_MAX = 500;
 
-/** Single-record reads and the statements that served them, since start: how well reads batch (tests, bench). */
+/** Single-record reads and the statements that served them, since start: how well reads batch (tests). */
 export const singleRecordBatching = { reads: 0, statements: 0 };
 
 /** What a record's read found: its JSON text and whether SQL presented it exactly; undefined when there is none. */
@@ -329,11 +385,11 @@ function parentQuery(db: Db, parent: ParentCheck) {
   if (table.deleted) {
     conditions.push(sql`${table.deleted} = false`);
   }
+  // No LIMIT: the id is the primary key, and a LIMIT's parameter could not be read back from text (runDirectMany).
   return db
     .select({ one: sql`1` })
     .from(table.table)
-    .where(and(...conditions))
-    .limit(1);
+    .where(and(...conditions));
 }
 
 /** The first parent that does not exist, or undefined when all do. */

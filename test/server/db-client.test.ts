@@ -1,10 +1,10 @@
 // The database handle's COPY on both backends: it joins the transaction open on the handle (commit and rollback),
 // runs on its own outside one, takes every CopySource shape and reports a refused row; and the seed loader's use of it.
-import { asc } from "drizzle-orm";
+import { asc, sql } from "drizzle-orm";
 import { expect, it, vi } from "vitest";
 import { loadTarget } from "../../seed/load.js";
 import { seedDatabase } from "../../seed/seed-database.js";
-import type { CopySource, DbHandle } from "../../server/db/client.js";
+import { type CopySource, type DbHandle, directStatement, runDirect, runDirectMany } from "../../server/db/client.js";
 import { categories } from "../../server/db/schema.js";
 import { type TestDb, useTestDb } from "../support/db.js";
 import { describeEachDb } from "../support/each-db.js";
@@ -84,5 +84,43 @@ describeEachDb("the handle's COPY FROM STDIN", (kind) => {
       true,
     );
     expect((await spied.db.select().from(categories)).length).toBeGreaterThan(0);
+  });
+});
+
+describeEachDb("one statement for many sets of values (runDirectMany)", (kind) => {
+  const testDb = useTestDb(kind);
+
+  it("gives each set the rows the statement gives it alone, in order, values read back from their text", async () => {
+    const { db } = testDb.current.handle;
+    // A `$1` inside a literal or a quoted name is text, not a parameter; a constant parameter is the same for all.
+    const statement = directStatement(
+      sql`select ${sql.placeholder("t")} as t, '$1 ''$2''' as "lit$1", ${sql.placeholder("n")}::int8 * 2 as n,
+        ${sql.placeholder("b")}::boolean as b, ${sql.placeholder("d")}::timestamptz as d, ${"constant"} as c, g
+        from generate_series(1, ${sql.placeholder("rows")}::int) as g`,
+    );
+    const sets = [
+      {
+        t: 'quote " back \\ comma , brace {x} word NULL',
+        n: 1,
+        b: true,
+        d: "2026-09-15T12:00:00.123Z",
+        rows: 2,
+      },
+      { t: null, n: -7, b: false, d: "2026-01-01T00:00:00.000Z", rows: 1 },
+      { t: "none", n: 0, b: true, d: "2026-01-01T00:00:00.000Z", rows: 0 },
+      { t: "", n: 2 ** 40, b: false, d: "2026-06-30T23:59:59.999Z", rows: 3 },
+    ];
+    const alone = [];
+    for (const set of sets) {
+      alone.push(await runDirect(db, statement, set));
+    }
+    expect(alone.map((rows) => rows.length)).toEqual([2, 1, 0, 3]);
+    expect(await runDirectMany(db, statement, sets)).toEqual(alone);
+  });
+
+  it("runs a statement without parameters once for every set", async () => {
+    const { db } = testDb.current.handle;
+    const statement = directStatement(sql`select 'only' as v`);
+    expect(await runDirectMany(db, statement, [{}, {}])).toEqual([[["only"]], [["only"]]]);
   });
 });

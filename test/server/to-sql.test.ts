@@ -2,8 +2,11 @@
 import { beforeAll, expect, it } from "vitest";
 import { lineItemEntity, userEntity } from "../../oneroster/index.js";
 import * as t from "../../server/db/schema.js";
+import { recordJsonSql } from "../../server/present/json-sql.js";
 import { parseCollectionQuery } from "../../server/query/parse.js";
-import { listRecords, type Row } from "../../server/repo/records.js";
+import { filterPlaceholderValues, placeholderBinder, whereToSql } from "../../server/query/to-sql.js";
+import { listReadBatching, listRecords, listRecordsJson, type Row } from "../../server/repo/records.js";
+import { ENTITY_TABLES } from "../../server/repo/tables.js";
 import { useTestDb } from "../support/db.js";
 import { describeEachDb } from "../support/each-db.js";
 
@@ -99,14 +102,42 @@ describeEachDb("filters, sorting and paging in SQL", (kind) => {
     ]);
   });
 
-  async function ids(q: Record<string, string>, entity = userEntity): Promise<{ ids: string[]; total: number }> {
-    const spec = parseCollectionQuery((n) => q[n], entity, { limitCap: 10000, quirks: new Set() });
-    const { rows, total } = await listRecords(tdb.current.db, entity.name, spec, {
+  type Entity = typeof userEntity | typeof lineItemEntity;
+  const specOf = (q: Record<string, string>, entity: Entity) =>
+    parseCollectionQuery((n) => q[n], entity, { limitCap: 10000, quirks: new Set() });
+
+  /** Record SQL built once per entity, as the routes keep it: statements are found again by it. */
+  const jsonSql = {
+    user: recordJsonSql("user", "http://rosterlab.test/ims/oneroster/v1p1", ["sourcedId"], "json"),
+    lineItem: recordJsonSql("lineItem", "http://rosterlab.test/ims/oneroster/v1p1", ["sourcedId"], "json"),
+  };
+
+  /** The ids and total of a read on the path served to clients: one statement, records as JSON text. */
+  async function jsonIds(q: Record<string, string>, entity: Entity = userEntity) {
+    const page = await listRecordsJson(tdb.current.db, entity.name, specOf(q, entity), {
+      hideTombstones: false,
+      json: entity === userEntity ? jsonSql.user : jsonSql.lineItem,
+      countTotal: true,
+      shape: { key: "test", scope: [], parents: [], values: {} },
+      parents: [],
+    });
+    const records = JSON.parse(`[${page?.records ?? ""}]`) as { sourcedId: string }[];
+    return { ids: records.map((r) => r.sourcedId), total: page?.total };
+  }
+
+  /** The ids and total of a read through drizzle, checked against the same read on the JSON path. */
+  async function ids(
+    q: Record<string, string>,
+    entity: Entity = userEntity,
+  ): Promise<{ ids: string[]; total: number }> {
+    const { rows, total } = await listRecords(tdb.current.db, entity.name, specOf(q, entity), {
       scope: [],
       hideTombstones: false,
       pageLocalSort: false,
     });
-    return { ids: rows.map((r: Row) => String(r.sourcedId)), total };
+    const result = { ids: rows.map((r: Row) => String(r.sourcedId)), total };
+    expect(await jsonIds(q, entity), JSON.stringify(q)).toEqual(result);
+    return result;
   }
 
   it.each([
@@ -180,6 +211,57 @@ describeEachDb("filters, sorting and paging in SQL", (kind) => {
 
   it("sorts nullable fields with nulls last ascending", async () => {
     expect((await ids({ sort: "email" })).ids[0]).toBe("u3");
+  });
+
+  it("gives each of the reads started in one turn its own page, one statement per filter shape", async () => {
+    // Seven shapes: four filters read twice with other values, limits or offsets.
+    const queries: Record<string, string>[] = [
+      { filter: "givenName='Mary Ann'" },
+      { filter: "givenName='Nobody'" },
+      { filter: "givenName='Tom'" },
+      { filter: "familyName~'bri'", limit: "1" },
+      { filter: "familyName~'d'", offset: "1" },
+      { filter: "dateLastModified>'2026-01-01'" },
+      { filter: "dateLastModified>'2026-02-01T13:00:00+01:00'" },
+      { filter: "enabledUser='false'" },
+      { filter: "enabledUser='true'", limit: "2", offset: "1" },
+      { filter: "orgs.sourcedId='s2'" },
+      { filter: "userIds.type~'ld'" },
+      { limit: "2", offset: "3" },
+      {},
+    ];
+    const alone = [];
+    for (const q of queries) {
+      alone.push(await jsonIds(q));
+    }
+    const before = { ...listReadBatching };
+    expect(await Promise.all(queries.map((q) => jsonIds(q)))).toEqual(alone);
+    expect(listReadBatching.reads - before.reads).toBe(queries.length);
+    expect(listReadBatching.statements - before.statements).toBe(7);
+    expect(alone.map((r) => r.ids.length)).toContain(0);
+  });
+
+  it("collects a built statement's values without building it, as its placeholders were bound", () => {
+    const filters = [
+      "givenName='Mary Ann' AND familyName~'b_%'",
+      "orgs.sourcedId!='s1' OR grades~'1'",
+      "userIds.identifier='zz-9'",
+      "dateLastModified>='2026-01-01'",
+      "dateLastModified<'2026-02-01T13:00:00+01:00'",
+      "enabledUser!='true'",
+      "sourcedId<='u10'",
+    ];
+    for (const filter of filters) {
+      const spec = specOf({ filter }, userEntity);
+      const binder = placeholderBinder();
+      whereToSql(ENTITY_TABLES.user, [], spec.filter, { hideTombstones: false, bind: binder.bind });
+      expect(filterPlaceholderValues(spec.filter), filter).toEqual(binder.values);
+      expect(Object.keys(binder.values).length, filter).toBe(spec.filter?.predicates.length);
+    }
+    const numeric = specOf({ filter: "resultValueMax>'9.5'" }, lineItemEntity);
+    const binder = placeholderBinder();
+    whereToSql(ENTITY_TABLES.lineItem, [], numeric.filter, { hideTombstones: false, bind: binder.bind });
+    expect(filterPlaceholderValues(numeric.filter)).toEqual(binder.values);
   });
 
   it("compares numbers numerically and hides deleted gradebook rows unless the filter is a delta", async () => {

@@ -1,6 +1,7 @@
-// Single-record reads batched per event-loop turn (server/repo/records.ts getRecordJson): the reads of one turn share
-// one statement per scope, and each still gets exactly its own record, null for none, or undefined where SQL cannot
-// present it, as a read on its own would; ids that an array literal must quote come back as sent.
+// Reads batched per event-loop turn (server/repo/records.ts): single-record reads of one turn share one statement per
+// scope, and each still gets exactly its own record, null for none, or undefined where SQL cannot present it, as a
+// read on its own would; ids that an array literal must quote come back as sent. Over HTTP, concurrent single and
+// list reads (relationship endpoints with missing parents included) answer as the same reads one by one.
 import { eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import * as t from "../../server/db/schema.js";
@@ -26,7 +27,7 @@ const user = {
 /** Ids an array literal must quote or escape: quotes, backslashes, commas, braces, spaces, the word NULL. */
 const AWKWARD_IDS = ['usr "q"', "usr \\ back\\", "usr,comma", "usr {brace}", "NULL", " spaced ", "usr-ü"];
 
-describeEachDb("single-record reads batched per turn", (kind) => {
+describeEachDb("reads batched per event-loop turn", (kind) => {
   const sp = useSeededProvider(kind, { config: { pageCacheBytes: 0 } });
   const json = recordJsonSql("user", BASE, undefined, "json");
   const read = (id: string, subset?: { field: string; value: string }, hideTombstones = false) =>
@@ -121,5 +122,32 @@ describeEachDb("single-record reads batched per turn", (kind) => {
     const together = await Promise.all(ids.map(get));
     expect(together.map((r) => [r.status, r.text])).toEqual(oneByOne);
     expect(oneByOne.at(-1)?.[0]).toBe(404);
+  });
+
+  it("answers concurrent list reads of one shape and of several as it answers them one by one", async () => {
+    const classes = (await sp.api("/classes?limit=6&fields=sourcedId")).body.classes as { sourcedId: string }[];
+    const paths = [
+      ...classes.map(
+        (c, i) => `/enrollments?filter=${encodeURIComponent(`class.sourcedId='${c.sourcedId}'`)}&limit=${3 + i}`,
+      ),
+      ...classes.map((c) => `/classes/${c.sourcedId}/students?limit=2&offset=1`),
+      "/classes/cls-missing/students",
+      `/users?filter=${encodeURIComponent("givenName~'a'")}&limit=5&offset=2`,
+      "/users?limit=4&offset=7",
+    ];
+    const get = (path: string, i: number) => sp.api(path, { headers: { "x-request-id": `list-${i}` } });
+    const pick = (r: Awaited<ReturnType<typeof get>>) => [
+      r.status,
+      r.headers.get("x-total-count"),
+      r.headers.get("link"),
+      r.text,
+    ];
+    const oneByOne = [];
+    for (const [i, path] of paths.entries()) {
+      oneByOne.push(pick(await get(path, i)));
+    }
+    const together = await Promise.all(paths.map(get));
+    expect(together.map(pick)).toEqual(oneByOne);
+    expect(oneByOne.map((r) => r[0])).toEqual([...paths.map(() => 200).slice(0, -3), 404, 200, 200]);
   });
 });
