@@ -481,9 +481,12 @@ function openPostgres(url: string, options: OpenDbOptions): DbHandle {
   const db = drizzlePostgres(tracked, { schema, casing: "snake_case" }) as unknown as Db;
   // Prepared per connection by postgres.js, found again by the statement's text. unsafe() prepares only when asked
   // per call, whatever the client's own `prepare` option: without it every read was parsed and planned again.
-  directRunners.set(db, (text, params) =>
-    client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }).values(),
-  );
+  directRunners.set(db, async (text, params) => {
+    const rows = await client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }).values();
+    // postgres.js 3.4 leaves a hole at the front of a result when the previous run of the same prepared statement on
+    // that connection failed after sending rows (the row index is not reset): the rows after the hole are right.
+    return rows.includes(undefined as never) ? rows.filter((row) => row !== undefined) : rows;
+  });
   return {
     db,
     driver: "postgres",

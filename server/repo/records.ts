@@ -1,5 +1,5 @@
 // Generic reads of OneRoster records: (db, table, spec) → rows. Never imports hono. SQL comes from query/to-sql.ts.
-import DataLoader from "dataloader";
+import type DataLoader from "dataloader";
 import { and, count, eq, getTableName, type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";
 import { ENTITIES } from "../../oneroster/index.js";
@@ -11,6 +11,7 @@ import {
   runDirectMany,
   textArrayLiteral,
 } from "../db/client.js";
+import { turnBatchLoader } from "../db/turn-batch.js";
 import { overTableName, type RecordJsonSql } from "../present/json-sql.js";
 import type { QuerySpec } from "../query/parse.js";
 import { filterPlaceholderValues, filterShape, orderToSql, placeholderBinder, whereToSql } from "../query/to-sql.js";
@@ -120,9 +121,9 @@ function listJsonQuery(db: Db, entity: EntityName, spec: QuerySpec, opts: ListJs
   const table = ENTITY_TABLES[entity];
   const order = orderToSql(table, spec.sort, textFields(entity));
   const page = sql`select * from ${table.table}${where ? sql` where ${where}` : sql``} order by ${sql.join(order, sql`, `)} limit ${sql.placeholder("limit")}::int8 offset ${sql.placeholder("offset")}::int8`;
-  const total = opts.countTotal
-    ? sql`(select count(*) from ${table.table}${where ? sql` where ${where}` : sql``})::int`
-    : sql`null::int`;
+  // Counted only when asked (a parameter, so reads that count and reads that do not share the statement and its
+  // batches): Postgres runs the sub-select only where the CASE reaches it.
+  const total = sql`(case when ${sql.placeholder("countTotal")}::boolean then (select count(*) from ${table.table}${where ? sql` where ${where}` : sql``}) end)::int`;
   const parents = opts.shape.parents;
   // The index of the first parent that does not exist, or -1: one statement instead of one more per parent.
   const missing =
@@ -155,7 +156,13 @@ function listJsonStatement(
   opts: ListJsonOptions,
 ): { statement: DirectStatement; values: Record<string, unknown> } {
   const { shape } = opts;
-  const values = { ...shape.values, ...filterPlaceholderValues(spec.filter), limit: spec.limit, offset: spec.offset };
+  const values = {
+    ...shape.values,
+    ...filterPlaceholderValues(spec.filter),
+    limit: spec.limit,
+    offset: spec.offset,
+    countTotal: opts.countTotal,
+  };
   if (listShapesBuilt >= LIST_SHAPES_MAX) {
     listJsonStatements = new WeakMap();
     listShapesBuilt = 0;
@@ -170,7 +177,7 @@ function listJsonStatement(
     byShape = new Map();
     byJson.set(opts.json, byShape);
   }
-  const key = `${entity}|${shape.key}|${filterShape(spec.filter)}|${JSON.stringify(spec.sort ?? null)}|${opts.hideTombstones}|${opts.countTotal}`;
+  const key = `${entity}|${shape.key}|${filterShape(spec.filter)}|${JSON.stringify(spec.sort ?? null)}|${opts.hideTombstones}`;
   let statement = byShape.get(key);
   if (!statement) {
     listShapesBuilt += 1;
@@ -203,9 +210,8 @@ const listPageLoaders = new WeakMap<Db, WeakMap<DirectStatement, DataLoader<Reco
 
 /**
  * The list reads of one shape started in one event-loop turn (different path ids, filter values, limits, offsets) run
- * as ONE statement when the turn is over (db/client.ts runDirectMany: the shape's statement once per read, as a
- * LATERAL subquery), each read getting its own rows. As for single records (singleRecordLoader): one round trip and
- * one backend wake-up for the turn instead of one each, and nothing cached between turns.
+ * as ONE statement when the turn is over (db/turn-batch.ts), the shape's statement once per read as a LATERAL
+ * subquery (db/client.ts runDirectMany), each read getting its own rows.
  */
 function listPageLoader(db: Db, statement: DirectStatement): DataLoader<Record<string, unknown>, unknown[][]> {
   let byStatement = listPageLoaders.get(db);
@@ -215,18 +221,13 @@ function listPageLoader(db: Db, statement: DirectStatement): DataLoader<Record<s
   }
   let loader = byStatement.get(statement);
   if (!loader) {
-    loader = new DataLoader<Record<string, unknown>, unknown[][]>(
-      (sets) => {
+    loader = turnBatchLoader((sets: readonly Record<string, unknown>[]) => runDirectMany(db, statement, sets), {
+      maxBatch: LIST_BATCH_MAX,
+      onBatch: (sets) => {
         listReadBatching.statements += 1;
-        listReadBatching.reads += sets.length;
-        return runDirectMany(db, statement, sets);
+        listReadBatching.reads += sets;
       },
-      {
-        cache: false,
-        maxBatchSize: LIST_BATCH_MAX,
-        batchScheduleFn: (run) => setImmediate(run),
-      },
-    );
+    });
     byStatement.set(statement, loader);
   }
   return loader;
@@ -290,17 +291,12 @@ function singleJsonStatement(
 }
 
 /**
- * The single-record reads of one statement (database, record SQL and scope), batched per event-loop turn: the reads
- * started while Node handles one round of ready sockets go to Postgres as one statement when that round is over
- * (setImmediate), instead of one statement, one round trip and one wake-up of a backend each. A lone read waits for
- * nothing but the end of its own turn. Nothing is cached between turns (`cache: false`): every read sees the data as
- * it is when its statement runs.
+ * The single-record reads of one statement (database, record SQL and scope) started in one event-loop turn, as one
+ * `sourcedId = any(…)` when the turn is over (db/turn-batch.ts), each read getting its own row or none.
  */
 function singleRecordLoader(db: Db, statement: DirectStatement): DataLoader<string, FoundJson> {
-  return new DataLoader<string, FoundJson>(
-    async (ids) => {
-      singleRecordBatching.statements += 1;
-      singleRecordBatching.reads += ids.length;
+  return turnBatchLoader(
+    async (ids: readonly string[]) => {
       const rows = (await runDirect(db, statement, { ids: textArrayLiteral(ids) })) as [string, string, boolean][];
       const found = new Map<string, FoundJson>();
       for (const [id, json, exact] of rows) {
@@ -308,7 +304,13 @@ function singleRecordLoader(db: Db, statement: DirectStatement): DataLoader<stri
       }
       return ids.map((id) => found.get(id));
     },
-    { cache: false, maxBatchSize: SINGLE_BATCH_MAX, batchScheduleFn: (run) => setImmediate(run) },
+    {
+      maxBatch: SINGLE_BATCH_MAX,
+      onBatch: (size) => {
+        singleRecordBatching.statements += 1;
+        singleRecordBatching.reads += size;
+      },
+    },
   );
 }
 

@@ -6,6 +6,7 @@ import { loadTarget } from "../../seed/load.js";
 import { seedDatabase } from "../../seed/seed-database.js";
 import { type CopySource, type DbHandle, directStatement, runDirect, runDirectMany } from "../../server/db/client.js";
 import { categories } from "../../server/db/schema.js";
+import { turnBatchLoader } from "../../server/db/turn-batch.js";
 import { type TestDb, useTestDb } from "../support/db.js";
 import { describeEachDb } from "../support/each-db.js";
 
@@ -116,6 +117,19 @@ describeEachDb("one statement for many sets of values (runDirectMany)", (kind) =
     }
     expect(alone.map((rows) => rows.length)).toEqual([2, 1, 0, 3]);
     expect(await runDirectMany(db, statement, sets)).toEqual(alone);
+  });
+
+  it("batched per turn, refuses only the set whose value the statement cannot take", async () => {
+    const { db } = testDb.current.handle;
+    const statement = directStatement(sql`select ${sql.placeholder("n")}::int + 1 as n`);
+    const loader = turnBatchLoader((sets: readonly Record<string, unknown>[]) => runDirectMany(db, statement, sets), {
+      maxBatch: 10,
+    });
+    const results = await Promise.allSettled([{ n: 1 }, { n: "not a number" }, { n: 3 }].map((s) => loader.load(s)));
+    expect(results[0]).toEqual({ status: "fulfilled", value: [[2]] });
+    expect(results[1]?.status).toBe("rejected");
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/invalid input syntax for type integer/);
+    expect(results[2]).toEqual({ status: "fulfilled", value: [[4]] });
   });
 
   it("runs a statement without parameters once for every set", async () => {
