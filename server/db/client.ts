@@ -130,7 +130,10 @@ export function runDirect(db: Db, statement: DirectStatement, values: Record<str
   return run(statement.text, params);
 }
 
-/** A parameter, or a quoted literal or identifier to step over, in a statement's text. */
+/**
+ * A parameter, or a quoted literal or identifier to step over, in a statement's text (standard-conforming strings; our
+ * statements use no dollar quoting and no E'' strings).
+ */
 const PARAM_OR_QUOTED = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g;
 
 /** The statement of a direct statement run for many sets of values at once (see runDirectMany), built once each. */
