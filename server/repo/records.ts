@@ -205,8 +205,8 @@ const LIST_BATCH_MAX = 50;
 /** List reads and the statements that served them, since start: how well list reads batch (tests). */
 export const listReadBatching = { reads: 0, statements: 0 };
 
-/** List loaders by database and statement: the reads of one shape in one event-loop turn run as one statement. */
-const listPageLoaders = new WeakMap<Db, WeakMap<DirectStatement, DataLoader<Record<string, unknown>, unknown[][]>>>();
+/** List loaders by statement (each statement is built for one database): one shape's reads of a turn share one. */
+const listPageLoaders = new WeakMap<DirectStatement, DataLoader<Record<string, unknown>, unknown[][]>>();
 
 /**
  * The list reads of one shape started in one event-loop turn (different path ids, filter values, limits, offsets) run
@@ -214,12 +214,7 @@ const listPageLoaders = new WeakMap<Db, WeakMap<DirectStatement, DataLoader<Reco
  * subquery (db/client.ts runDirectMany), each read getting its own rows.
  */
 function listPageLoader(db: Db, statement: DirectStatement): DataLoader<Record<string, unknown>, unknown[][]> {
-  let byStatement = listPageLoaders.get(db);
-  if (!byStatement) {
-    byStatement = new WeakMap();
-    listPageLoaders.set(db, byStatement);
-  }
-  let loader = byStatement.get(statement);
+  let loader = listPageLoaders.get(statement);
   if (!loader) {
     loader = turnBatchLoader((sets: readonly Record<string, unknown>[]) => runDirectMany(db, statement, sets), {
       maxBatch: LIST_BATCH_MAX,
@@ -228,7 +223,7 @@ function listPageLoader(db: Db, statement: DirectStatement): DataLoader<Record<s
         listReadBatching.reads += sets;
       },
     });
-    byStatement.set(statement, loader);
+    listPageLoaders.set(statement, loader);
   }
   return loader;
 }
