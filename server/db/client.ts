@@ -81,15 +81,20 @@ export function arrayLiteralElement(value: string): string {
 }
 
 /**
- * Texts as one Postgres array literal, for a `$n::text[]` parameter: one parameter whatever the count, sent the same
- * way by both drivers (each serializes JavaScript arrays its own way).
+ * Items as one Postgres array literal, each written by `element` (which quotes or escapes it as the literal needs):
+ * one parameter whatever the count, sent the same way by both drivers (each serializes JavaScript arrays its own way).
  */
-export function textArrayLiteral(values: readonly string[]): string {
+export function arrayLiteral<T>(items: readonly T[], element: (item: T) => string): string {
   let literal = "{";
-  for (let i = 0; i < values.length; i++) {
-    literal += (i === 0 ? "" : ",") + arrayLiteralElement(values[i] as string);
+  for (let i = 0; i < items.length; i++) {
+    literal += (i === 0 ? "" : ",") + element(items[i] as T);
   }
   return `${literal}}`;
+}
+
+/** Texts as one Postgres array literal, for a `$n::text[]` parameter. */
+export function textArrayLiteral(values: readonly string[]): string {
+  return arrayLiteral(values, arrayLiteralElement);
 }
 
 /** The text and parameter slots of a drizzle query or raw SQL (placeholders from sql.placeholder). */
@@ -117,17 +122,22 @@ export function runDirect(db: Db, statement: DirectStatement, values: Record<str
   if (!run) {
     throw new Error("runDirect: this database was not opened by openDb");
   }
-  const params = statement.slots.map((slot) => {
-    if ("value" in slot) {
-      return slot.value;
-    }
-    if (!(slot.name in values)) {
-      throw new Error(`runDirect: no value for placeholder "${slot.name}"`);
-    }
-    const value = values[slot.name];
-    return slot.encode ? slot.encode(value) : value;
-  });
-  return run(statement.text, params);
+  return run(
+    statement.text,
+    statement.slots.map((slot) => slotValue(slot, values)),
+  );
+}
+
+/** A parameter's value: the slot's constant, or the placeholder's value from `values` (encoded for its column). */
+function slotValue(slot: DirectStatement["slots"][number], values: Record<string, unknown>): unknown {
+  if ("value" in slot) {
+    return slot.value;
+  }
+  if (!(slot.name in values)) {
+    throw new Error(`direct statement: no value for placeholder "${slot.name}"`);
+  }
+  const value = values[slot.name];
+  return slot.encode ? slot.encode(value) : value;
 }
 
 /**
@@ -183,23 +193,9 @@ export async function runDirectMany(
     const rows = await run(statement.text, []);
     return valueSets.map(() => rows);
   }
-  const params = statement.slots.map((slot) => {
-    let literal = "{";
-    for (let k = 0; k < valueSets.length; k++) {
-      let value: unknown;
-      if ("value" in slot) {
-        value = slot.value;
-      } else {
-        const values = valueSets[k] as Record<string, unknown>;
-        if (!(slot.name in values)) {
-          throw new Error(`runDirectMany: no value for placeholder "${slot.name}"`);
-        }
-        value = slot.encode ? slot.encode(values[slot.name]) : values[slot.name];
-      }
-      literal += (k === 0 ? "" : ",") + textElement(value);
-    }
-    return `${literal}}`;
-  });
+  const params = statement.slots.map((slot) =>
+    arrayLiteral(valueSets, (values) => textElement(slotValue(slot, values))),
+  );
   const rows = await run(manyStatementText(statement), params);
   const bySet: unknown[][][] = valueSets.map(() => []);
   for (const row of rows) {

@@ -5,6 +5,7 @@ import { and, desc, eq, getTableColumns, gte, lt, lte, max, type SQL, sql } from
 import { toSnakeCase } from "drizzle-orm/casing";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import {
+  arrayLiteral,
   arrayLiteralElement,
   type Db,
   type DirectStatement,
@@ -145,11 +146,7 @@ const INSERT_BATCH: DirectStatement = {
 function insertBatch(db: Db, rows: readonly RequestLogEntry[]) {
   const columns: Record<string, string> = {};
   for (const c of LOGGED) {
-    let literal = "{";
-    for (let i = 0; i < rows.length; i++) {
-      literal += (i === 0 ? "" : ",") + arrayElement((rows[i] as RequestLogEntry)[c.key]);
-    }
-    columns[c.key] = `${literal}}`;
+    columns[c.key] = arrayLiteral(rows, (row) => arrayElement(row[c.key]));
   }
   return runDirect(db, INSERT_BATCH, columns);
 }
