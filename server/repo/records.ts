@@ -3,14 +3,7 @@ import type DataLoader from "dataloader";
 import { and, count, eq, getTableName, type SQL, sql } from "drizzle-orm";
 import type { EntityName, Subset } from "../../oneroster/index.js";
 import { ENTITIES } from "../../oneroster/index.js";
-import {
-  type Db,
-  type DirectStatement,
-  directStatement,
-  runDirect,
-  runDirectMany,
-  textArrayLiteral,
-} from "../db/client.js";
+import { type Db, type DirectStatement, directStatement, runDirect, runDirectMany } from "../db/client.js";
 import { turnBatchLoader } from "../db/turn-batch.js";
 import { overTableName, type RecordJsonSql } from "../present/json-sql.js";
 import type { QuerySpec } from "../query/parse.js";
@@ -264,8 +257,10 @@ export const singleRecordBatching = { reads: 0, statements: 0 };
 type FoundJson = readonly [json: string, exact: boolean] | undefined;
 
 /**
- * The single-record statement of a scope, over an array of ids: `sourcedId = any($ids::text[])`, so the reads of one
- * event-loop turn share one statement (see singleRecordLoader). Rows come back as (sourcedId, json, exact).
+ * The single-record statement of a scope, over a list of ids: `sourcedId = any(…)`, so the reads of one event-loop turn
+ * share one statement (see singleRecordLoader). Rows come back as (sourcedId, json, exact). The ids come as a jsonb
+ * array, not a text[]: Postgres estimates `= any` of an array parameter by its length in a custom plan and as 10 in a
+ * generic one, so batches of fewer than ten ids kept it planning every run again (see runDirectMany in db/client.ts).
  */
 function singleJsonStatement(
   db: Db,
@@ -275,7 +270,7 @@ function singleJsonStatement(
   json: RecordJsonSql,
 ) {
   const table = ENTITY_TABLES[entity];
-  const byIds = sql`${table.id} = any(${sql.placeholder("ids")}::text[])`;
+  const byIds = sql`${table.id} = any(array(select jsonb_array_elements_text(${sql.placeholder("ids")}::text::jsonb)))`;
   const where = whereToSql(table, [byIds, ...subsetToSql(table, subset)], undefined, { hideTombstones });
   return directStatement(
     db
@@ -292,7 +287,7 @@ function singleJsonStatement(
 function singleRecordLoader(db: Db, statement: DirectStatement): DataLoader<string, FoundJson> {
   return turnBatchLoader(
     async (ids: readonly string[]) => {
-      const rows = (await runDirect(db, statement, { ids: textArrayLiteral(ids) })) as [string, string, boolean][];
+      const rows = (await runDirect(db, statement, { ids: JSON.stringify(ids) })) as [string, string, boolean][];
       const found = new Map<string, FoundJson>();
       for (const [id, json, exact] of rows) {
         found.set(id, [json, exact]);
