@@ -157,9 +157,9 @@ const manyStatements = new WeakMap<DirectStatement, string>();
  * The sets travel as ONE jsonb parameter, not as text arrays, for the planner's sake. Postgres plans a prepared
  * statement anew for its values (a custom plan) until it finds a generic plan no costlier; its estimate of an
  * array parameter's `unnest` or `= any` is the array's length in a custom plan and 10 in a generic one, so a batch of
- * fewer than ten made the generic plan look costlier and every run was planned again: 0.3-0.5 ms of Postgres CPU a
- * list read, about a third of it. `jsonb_to_recordset` is estimated at 100 rows either way, so the generic plan wins
- * after five runs. Nothing is lost by it: the lateral subquery reads the values as columns, never as constants, in
+ * fewer than ten made the generic plan look costlier and every run was planned again: about a quarter of the Postgres
+ * CPU of a class-roster read (0.57-0.60 ms a read before, 0.43-0.45 after, in `npm run bench -- --only reads`).
+ * `jsonb_to_recordset` is estimated at 100 rows either way, so the generic plan wins after five runs. Nothing is lost by it: the lateral subquery reads the values as columns, never as constants, in
  * any plan. (PGlite runs each statement unnamed, planned every time, whichever form.)
  */
 function manyStatementText(statement: DirectStatement): string {
