@@ -1,7 +1,9 @@
 // A bounded in-memory cache of rendered GET responses, and a memo of collection totals (X-Total-Count), both dropped
 // whole whenever OneRoster data changes: on this process's own writes at once, and on the `rosterlab_data` NOTIFY that
 // a trigger sends for every write from any process (migration 0001). It holds derived data only, so replicas never
-// disagree for longer than a NOTIFY takes. Both are off when the cache size is 0.
+// disagree for longer than a NOTIFY takes. Both are off when the cache size is 0. A page is kept from the second time
+// it is asked for: most uncached traffic never repeats, and keeping every page it made cost each miss more (the stored
+// pages outlive the young generation, so V8 copies them to the old one and marks them on every full collection).
 
 export interface CachedPage {
   status: 200;
@@ -13,7 +15,11 @@ export interface PageCache {
   /** The data generation a request starts under; pass it back to `set`. */
   generation(): number;
   get(key: string): CachedPage | undefined;
-  /** Stores a page rendered under `generation`; ignored if data changed meanwhile (it might be stale). */
+  /**
+   * Offers a page rendered under `generation`; ignored if data changed meanwhile (it might be stale). A page is stored
+   * the second time its key is offered (the first time its key is only noted), so reads that never repeat (random
+   * single records, deep offsets, deltas from each client's own timestamp) never churn the cache.
+   */
   set(key: string, generation: number, page: CachedPage): void;
   /** A collection total remembered under the current data generation (`key`: query shape and values). */
   count(key: string): number | undefined;
@@ -28,12 +34,30 @@ export interface PageCache {
 const COUNTS_MAX = 20_000;
 
 /**
+ * Slots of the table of keys offered once (a power of two): 256 KiB, whatever the keys. Two keys sharing a slot only
+ * make one of them wait for a third offer, and two sharing a hash make one stored on its first: either way, a page
+ * is kept or not a little sooner or later, never served wrong.
+ */
+const OFFERED_SLOTS = 1 << 16;
+
+/** FNV-1a over the key's UTF-16 code units, as a 32-bit number (never 0, which marks an empty slot). */
+function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  }
+  return h >>> 0 || 1;
+}
+
+/**
  * Pages: least-recently-used by insertion order of a Map, bounded by the bytes of the stored bodies. Totals are
  * remembered only when `invalidated` says every data change reaches `invalidate` (a LISTEN is open), since a total,
  * unlike a page, is kept even with the page store off.
  */
 export function createPageCache(maxBytes: number, options: { invalidated?: boolean } = {}): PageCache {
   const pages = new Map<string, CachedPage>();
+  // Keys offered once, by hash: a page is stored the second time its key is offered (see set).
+  const offered = new Uint32Array(OFFERED_SLOTS);
   const counts = new Map<string, number>();
   const remembersCounts = options.invalidated ?? maxBytes > 0;
   let bytes = 0;
@@ -65,6 +89,14 @@ export function createPageCache(maxBytes: number, options: { invalidated?: boole
       const size = page.body.length;
       if (!enabled || generation !== gen || size > maxBytes / 4) {
         return;
+      }
+      if (!pages.has(key)) {
+        const hash = keyHash(key);
+        const slot = hash & (OFFERED_SLOTS - 1);
+        if (offered[slot] !== hash) {
+          offered[slot] = hash;
+          return;
+        }
       }
       const old = pages.get(key);
       if (old) {

@@ -1,9 +1,10 @@
-// The rendered-page cache and its memo of totals: bounded, never stores a page or total from across a data change, and
-// is dropped on the provider's own writes at once and on any other process's writes through the data-change NOTIFY.
+// The rendered-page cache and its memo of totals: bounded, keeps a page from the second time it is asked for, never
+// stores a page or total from across a data change, and is dropped on the provider's own writes at once and on any
+// other process's writes through the data-change NOTIFY.
 
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { createPageCache } from "../../server/cache/page-cache.js";
+import { createPageCache, type PageCache } from "../../server/cache/page-cache.js";
 import { openDb } from "../../server/db/client.js";
 import * as t from "../../server/db/schema.js";
 import { describeEachDb } from "../support/each-db.js";
@@ -11,29 +12,53 @@ import { useSeededProvider } from "../support/seeded-provider.js";
 
 const page = (body: string) => ({ status: 200 as const, body, headers: {} });
 
+/** Offers a page twice: the cache stores a page the second time its key is offered. */
+function store(cache: PageCache, key: string, generation: number, body: string): void {
+  cache.set(key, generation, page(body));
+  cache.set(key, generation, page(body));
+}
+
 describe("createPageCache", () => {
   it("serves what it stored until invalidated", () => {
     const cache = createPageCache(1000);
-    cache.set("a", cache.generation(), page("x"));
+    store(cache, "a", cache.generation(), "x");
     expect(cache.get("a")?.body).toBe("x");
     cache.invalidate();
     expect(cache.get("a")).toBeUndefined();
+  });
+  it("stores a page the second time its key is offered, and again at once after it was dropped", () => {
+    const cache = createPageCache(1000);
+    cache.set("once", cache.generation(), page("1"));
+    expect(cache.get("once")).toBeUndefined();
+    // Many keys offered once each store nothing and do not make the first one forgotten by its own slot.
+    for (let i = 0; i < 1000; i++) {
+      cache.set(`other-${i}`, cache.generation(), page("o"));
+    }
+    expect([...Array(1000).keys()].some((i) => cache.get(`other-${i}`) !== undefined)).toBe(false);
+    cache.set("once", cache.generation(), page("2"));
+    expect(cache.get("once")?.body).toBe("2");
+    // A stored page's key is replaced on the next offer, and a key known from before an invalidation is stored at once.
+    cache.set("once", cache.generation(), page("3"));
+    expect(cache.get("once")?.body).toBe("3");
+    cache.invalidate();
+    cache.set("once", cache.generation(), page("4"));
+    expect(cache.get("once")?.body).toBe("4");
   });
   it("refuses a page rendered under an older generation", () => {
     const cache = createPageCache(1000);
     const started = cache.generation();
     cache.invalidate();
-    cache.set("a", started, page("stale"));
+    store(cache, "a", started, "stale");
     expect(cache.get("a")).toBeUndefined();
   });
   it("evicts least recently used pages past its byte bound", () => {
     const cache = createPageCache(100);
     const g = cache.generation();
-    cache.set("a", g, page("a".repeat(20)));
-    cache.set("b", g, page("b".repeat(20)));
+    store(cache, "a", g, "a".repeat(20));
+    store(cache, "b", g, "b".repeat(20));
     cache.get("a");
     for (let i = 0; i < 4; i++) {
-      cache.set(`c${i}`, g, page("c".repeat(20)));
+      store(cache, `c${i}`, g, "c".repeat(20));
     }
     expect(cache.get("a")).toBeDefined();
     expect(cache.get("b")).toBeUndefined();
@@ -54,7 +79,7 @@ describe("createPageCache", () => {
   });
   it("stores nothing when its size is 0", () => {
     const cache = createPageCache(0);
-    cache.set("a", cache.generation(), page("x"));
+    store(cache, "a", cache.generation(), "x");
     expect(cache.get("a")).toBeUndefined();
     expect(cache.enabled).toBe(false);
   });
