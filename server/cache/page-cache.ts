@@ -2,8 +2,8 @@
 // whole whenever OneRoster data changes: on this process's own writes at once, and on the `rosterlab_data` NOTIFY that
 // a trigger sends for every write from any process (migration 0001). It holds derived data only, so replicas never
 // disagree for longer than a NOTIFY takes. Both are off when the cache size is 0. A page is kept from the second time
-// it is asked for: most uncached traffic never repeats, and keeping every page it made cost each miss more (the stored
-// pages outlive the young generation, so V8 copies them to the old one and marks them on every full collection).
+// it is asked for: most uncached traffic never repeats, and one-off reads (random records, deep offsets, deltas from
+// each client's own timestamp) then neither fill the cache nor push out the pages that are read again.
 
 export interface CachedPage {
   status: 200;
@@ -18,7 +18,7 @@ export interface PageCache {
   /**
    * Offers a page rendered under `generation`; ignored if data changed meanwhile (it might be stale). A page is stored
    * the second time its key is offered (the first time its key is only noted), so reads that never repeat (random
-   * single records, deep offsets, deltas from each client's own timestamp) never churn the cache.
+   * single records, deep offsets, deltas from each client's own timestamp) neither fill the cache nor evict from it.
    */
   set(key: string, generation: number, page: CachedPage): void;
   /** A collection total remembered under the current data generation (`key`: query shape and values). */
