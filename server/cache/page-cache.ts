@@ -57,7 +57,7 @@ function keyHash(key: string): number {
 export function createPageCache(maxBytes: number, options: { invalidated?: boolean } = {}): PageCache {
   const pages = new Map<string, CachedPage>();
   // Keys offered once, by hash: a page is stored the second time its key is offered (see set).
-  const offered = new Uint32Array(OFFERED_SLOTS);
+  const offered = new Uint32Array(maxBytes > 0 ? OFFERED_SLOTS : 0);
   const counts = new Map<string, number>();
   const remembersCounts = options.invalidated ?? maxBytes > 0;
   let bytes = 0;
