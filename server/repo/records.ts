@@ -260,7 +260,7 @@ type FoundJson = readonly [json: string, exact: boolean] | undefined;
  * The single-record statement of a scope, over a list of ids: `sourcedId = any(…)`, so the reads of one event-loop turn
  * share one statement (see singleRecordLoader). Rows come back as (sourcedId, json, exact). The ids come as a jsonb
  * array, not a text[]: Postgres estimates `= any` of an array parameter by its length in a custom plan and as 10 in a
- * generic one, so batches of fewer than ten ids kept it planning every run again (see runDirectMany in db/client.ts).
+ * generic one, so batches of fewer than ten ids kept it planning every run again (see manyStatementText in db/client.ts).
  */
 function singleJsonStatement(
   db: Db,
