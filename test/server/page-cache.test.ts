@@ -30,7 +30,7 @@ describe("createPageCache", () => {
     const cache = createPageCache(1000);
     cache.set("once", cache.generation(), page("1"));
     expect(cache.get("once")).toBeUndefined();
-    // Many keys offered once each store nothing and do not make the first one forgotten by its own slot.
+    // Keys offered once each store nothing (and here none takes the first key's slot, so it is stored next time).
     for (let i = 0; i < 1000; i++) {
       cache.set(`other-${i}`, cache.generation(), page("o"));
     }
