@@ -146,8 +146,11 @@ function slotValue(slot: DirectStatement["slots"][number], values: Record<string
  */
 const PARAM_OR_QUOTED = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g;
 
-/** The statement of a direct statement run for many sets of values at once (see runDirectMany), built once each. */
-const manyStatements = new WeakMap<DirectStatement, string>();
+/**
+ * The statement of a direct statement run for many sets of values at once (see runDirectMany), and the column of each
+ * parameter slot in its sets, built once each.
+ */
+const manyStatements = new WeakMap<DirectStatement, { text: string; columns: readonly string[] }>();
 
 /**
  * `statement` over an array of value sets: each parameter `$i` of its text becomes column `c<i>` of a row of
@@ -159,21 +162,23 @@ const manyStatements = new WeakMap<DirectStatement, string>();
  * array parameter's `unnest` or `= any` is the array's length in a custom plan and 10 in a generic one, so a batch of
  * fewer than ten made the generic plan look costlier and every run was planned again: about a quarter of the Postgres
  * CPU of a class-roster read (0.57-0.60 ms a read before, 0.43-0.45 after, in `npm run bench -- --only reads`).
- * `jsonb_to_recordset` is estimated at 100 rows either way, so the generic plan wins after five runs. Nothing is lost by it: the lateral subquery reads the values as columns, never as constants, in
- * any plan. (PGlite runs each statement unnamed, planned every time, whichever form.)
+ * `jsonb_to_recordset` is estimated at 100 rows either way, so the generic plan wins after five runs. Nothing is lost
+ * by it: the lateral subquery reads the values as columns, never as constants, in any plan. (PGlite runs each
+ * statement unnamed, planned every time, whichever form.)
  */
-function manyStatementText(statement: DirectStatement): string {
-  let text = manyStatements.get(statement);
-  if (text === undefined) {
+function manyStatementText(statement: DirectStatement): { text: string; columns: readonly string[] } {
+  let many = manyStatements.get(statement);
+  if (many === undefined) {
     const inner = statement.text.replace(PARAM_OR_QUOTED, (match, n: string | undefined) =>
       n === undefined ? match : `"rl_many"."c${n}"`,
     );
     const columns = statement.slots.map((_, i) => `c${i + 1}`);
     const definitions = columns.map((c) => `${c} text`).join(", ");
-    text = `select "rl_many"."ord"::int, "rl_one".* from rows from (jsonb_to_recordset($1::text::jsonb) as (${definitions})) with ordinality as "rl_many"(${columns.join(", ")}, "ord") cross join lateral (${inner}) as "rl_one"`;
-    manyStatements.set(statement, text);
+    const text = `select "rl_many"."ord"::int, "rl_one".* from rows from (jsonb_to_recordset($1::text::jsonb) as (${definitions})) with ordinality as "rl_many"(${columns.join(", ")}, "ord") cross join lateral (${inner}) as "rl_one"`;
+    many = { text, columns };
+    manyStatements.set(statement, many);
   }
-  return text;
+  return many;
 }
 
 /**
@@ -196,16 +201,17 @@ export async function runDirectMany(
     const rows = await run(statement.text, []);
     return valueSets.map(() => rows);
   }
+  const { text, columns } = manyStatementText(statement);
   // [{"c1": text or null, …}, …]: each value as its text, as a parameter would be sent.
   const sets = valueSets.map((values) => {
     const set: Record<string, string | null> = {};
     statement.slots.forEach((slot, i) => {
       const value = slotValue(slot, values);
-      set[`c${i + 1}`] = value === null || value === undefined ? null : String(value);
+      set[columns[i] as string] = value === null || value === undefined ? null : String(value);
     });
     return set;
   });
-  const rows = await run(manyStatementText(statement), [JSON.stringify(sets)]);
+  const rows = await run(text, [JSON.stringify(sets)]);
   const bySet: unknown[][][] = valueSets.map(() => []);
   for (const row of rows) {
     bySet[(row[0] as number) - 1]?.push(row.slice(1));
