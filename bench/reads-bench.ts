@@ -60,6 +60,8 @@ const PUBLIC_URL = "http://rosterlab.bench";
 const BASE_PATH = "/ims/oneroster/v1p1";
 const VERIFY_SEED = 424242;
 const VERIFY_SAMPLES = 6;
+/** Seeds of the warm-up requests before each measured run: never a measured run's (7 + run × 7919). */
+const WARMUP_SEED = 1_000_003;
 
 /** A seeded generator (the district generator's), so a run's request sequence is the same on every side. */
 function seeded(seed: number): () => number {
@@ -262,14 +264,6 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
       result.dbCpuMsPerRequest = perRequest(dbBefore, dbAfter);
       return result;
     };
-    if (o.warmup > 0) {
-      o.log(`[reads] warming up (${o.warmup} s per side and workload)...`);
-      for (const w of list) {
-        for (const side of SIDES) {
-          await load(side, w, 1_000_003, o.warmup);
-        }
-      }
-    }
     const runs = new Map(list.map((w) => [w.name, { ceiling: [], off: [], on: [] } as Record<Side, LoadResult[]>]));
     for (let run = 0; run < o.runs; run++) {
       // A new seed per run (the cache-on side must not meet pages it cached in an earlier run); the same on every side.
@@ -278,6 +272,14 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
         const order = SIDES.map((_, i) => SIDES[(i + run) % SIDES.length] as Side);
         const got = runs.get(w.name) as Record<Side, LoadResult[]>;
         for (const side of order) {
+          // Each side is loaded just before it is measured (with other requests than the run's), so every side is
+          // measured serving, not waking: a Node process left idle while the other sides ran drops and rebuilds
+          // optimized code in its first seconds of load again (V8's code-creation log, --log-code: about 220 of the
+          // provider's functions optimized anew in its first 15 s after 40 s idle), and the larger the process's code,
+          // the more that costs.
+          if (o.warmup > 0) {
+            await load(side, w, WARMUP_SEED + run, o.warmup);
+          }
           got[side].push(await load(side, w, seed, o.duration));
         }
         const last = (s: Side) => got[s].at(-1) as LoadResult;

@@ -482,7 +482,11 @@ const program = new Command("bench")
   )
   .option("--backend <which>", "pglite | postgres | both", "both")
   .option("--duration <seconds>", "seconds per measured run", "5")
-  .option("--warmup <seconds>", "seconds of unmeasured load per target before the runs", "2")
+  .option(
+    "--warmup <seconds>",
+    "seconds of unmeasured load per target before the runs (with --only reads: before each measured run of each side)",
+    "2",
+  )
   .option("--connections <n>", "concurrent connections", "10")
   .option("--runs <n>", "runs per figure; medians are reported", "3")
   .option("--json <file>", "also write machine-readable results to FILE ('-' prints only JSON on stdout)")
