@@ -7,7 +7,8 @@
 
 export interface CachedPage {
   status: 200;
-  body: string;
+  /** The body as sent: its UTF-8 bytes (routes store these), or a text. Its `length` is what the cache counts. */
+  body: string | Uint8Array<ArrayBuffer>;
   headers: Record<string, string>;
 }
 

@@ -104,8 +104,9 @@ export async function servePage(
   const rendered = await render();
   const page = {
     status: 200 as const,
-    // A body already in JSON text (built by Postgres) is sent as it is.
-    body: rendered.text ?? JSON.stringify(rendered.body),
+    // Encoded once, here (a body already in JSON text, built by Postgres, as it is): sent as a string, a body is
+    // measured for Content-Length, measured again for the request log, then encoded into the socket.
+    body: Buffer.from(rendered.text ?? JSON.stringify(rendered.body)),
     headers: { "Content-Type": "application/json", ...rendered.headers },
   };
   if (key !== undefined) {
