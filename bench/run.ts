@@ -266,19 +266,17 @@ async function benchBackend(
       }
       return result;
     };
-    if (options.warmup > 0) {
-      log(`[${backend}] warming up (${options.warmup} s per target)...`);
-      for (const ref of refs) {
-        await load(ref, "ceiling", options.warmup);
-        await load(ref, "provider", options.warmup);
-      }
-    }
     for (let run = 0; run < options.runs; run++) {
       for (const [i, ref] of refs.entries()) {
         const target = results[i] as FigureRuns;
         // Alternate which side goes first, so drift (thermal, GC, autovacuum) does not favour one side.
         const order: ("provider" | "ceiling")[] = run % 2 === 0 ? ["ceiling", "provider"] : ["provider", "ceiling"];
         for (const which of order) {
+          // Loaded just before it is measured, as in the reads bench (bench/README.md): a side left idle while the
+          // other ran would be measured rebuilding the optimized code it dropped.
+          if (options.warmup > 0) {
+            await load(ref, which, options.warmup);
+          }
           const result = await load(ref, which, options.duration);
           target[which].push(result);
         }
@@ -484,7 +482,7 @@ const program = new Command("bench")
   .option("--duration <seconds>", "seconds per measured run", "5")
   .option(
     "--warmup <seconds>",
-    "seconds of unmeasured load per target before the runs (with --only reads: before each measured run of each side)",
+    "seconds of unmeasured load on each side just before each of its measured runs (http and reads figures)",
     "2",
   )
   .option("--connections <n>", "concurrent connections", "10")
