@@ -104,8 +104,8 @@ export async function servePage(
   const rendered = await render();
   const page = {
     status: 200 as const,
-    // Encoded once, here (a body already in JSON text, built by Postgres, as it is): sent as a string, a body is
-    // measured for Content-Length, measured again for the request log, then encoded into the socket.
+    // UTF-8 bytes, encoded once here (JSON text that Postgres built is taken as it is). Sent as a string, a body
+    // would be measured by Hono for Content-Length, again for the request log's byte count, then encoded on write.
     body: Buffer.from(rendered.text ?? JSON.stringify(rendered.body)),
     headers: { "Content-Type": "application/json", ...rendered.headers },
   };
