@@ -91,18 +91,17 @@ export function createPageCache(maxBytes: number, options: { invalidated?: boole
       if (!enabled || generation !== gen || size > maxBytes / 4) {
         return;
       }
-      if (!pages.has(key)) {
+      const old = pages.get(key);
+      if (old) {
+        bytes -= old.body.length;
+        pages.delete(key);
+      } else {
         const hash = keyHash(key);
         const slot = hash & (OFFERED_SLOTS - 1);
         if (offered[slot] !== hash) {
           offered[slot] = hash;
           return;
         }
-      }
-      const old = pages.get(key);
-      if (old) {
-        bytes -= old.body.length;
-        pages.delete(key);
       }
       pages.set(key, page);
       bytes += size;
