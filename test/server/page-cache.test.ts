@@ -77,6 +77,18 @@ describe("createPageCache", () => {
     deaf.setCount("users|filter", deaf.generation(), 42);
     expect(deaf.count("users|filter")).toBeUndefined();
   });
+  it("counts a page of bytes by its bytes, not its characters", () => {
+    const cache = createPageCache(100);
+    const g = cache.generation();
+    // 20 characters, 40 UTF-8 bytes: over a quarter of the bound as bytes, under it as a text.
+    const text = "é".repeat(20);
+    const bytes = { status: 200 as const, body: Buffer.from(text), headers: {} };
+    cache.set("bytes", g, bytes);
+    cache.set("bytes", g, bytes);
+    expect(cache.get("bytes")).toBeUndefined();
+    store(cache, "text", g, text);
+    expect(cache.get("text")?.body).toBe(text);
+  });
   it("stores nothing when its size is 0", () => {
     const cache = createPageCache(0);
     store(cache, "a", cache.generation(), "x");
