@@ -89,6 +89,19 @@ describe("createPageCache", () => {
     store(cache, "text", g, text);
     expect(cache.get("text")?.body).toBe(text);
   });
+  it("keeps a page of bytes in a buffer of its own, not in the shared pool it was encoded into", () => {
+    const cache = createPageCache(1 << 20);
+    const g = cache.generation();
+    // Buffer.from puts a text this short in a slice of Node's shared 8 KiB pool.
+    const body = Buffer.from('{"user":{"sourcedId":"usr-1"}}');
+    expect(body.buffer.byteLength).toBeGreaterThan(body.byteLength);
+    const offered = { status: 200 as const, body, headers: {} };
+    cache.set("one", g, offered);
+    cache.set("one", g, offered);
+    const kept = cache.get("one")?.body as Uint8Array;
+    expect(Buffer.from(kept).toString()).toBe(body.toString());
+    expect(kept.buffer.byteLength).toBe(body.byteLength);
+  });
   it("stores nothing when its size is 0", () => {
     const cache = createPageCache(0);
     store(cache, "a", cache.generation(), "x");
