@@ -63,6 +63,51 @@ const VERIFY_SAMPLES = 6;
 /** Seeds of the warm-up requests before each measured run: never a measured run's (7 + run × 7919). */
 const WARMUP_SEED = 1_000_003;
 
+/** Length of one slice of a measured run (see the run loop): sides take turns every this many seconds. */
+const SLICE_SECONDS = 1;
+
+/** One slice of a run on one side: autocannon's result and the CPU the side and Postgres spent meanwhile (ms). */
+export interface LoadSlice {
+  result: LoadResult;
+  cpuMs: number | null;
+  dbCpuMs: number | null;
+}
+
+/**
+ * One side's slices of a run as one result: req/s over all of its requests and seconds, CPU per request over all of
+ * them, p50 and p99 the medians of the slices' own (autocannon reports percentiles, not the latencies).
+ */
+export function combineSlices(slices: readonly LoadSlice[]): LoadResult {
+  const first = slices[0];
+  if (!first) {
+    throw new ReadsBenchError("a run with no slices");
+  }
+  const results = slices.map((s) => s.result);
+  const requests = results.reduce((n, r) => n + r.totalRequests, 0);
+  const seconds = results.reduce((n, r) => n + r.durationSeconds, 0);
+  const perRequest = (totals: (number | null)[]) =>
+    totals.some((t) => t === null) || requests === 0
+      ? null
+      : Number(((totals as number[]).reduce((a, b) => a + b, 0) / requests).toFixed(3));
+  const weighted = (pick: (r: LoadResult) => number) =>
+    results.reduce((n, r) => n + pick(r) * r.totalRequests, 0) / Math.max(1, requests);
+  return {
+    ...first.result,
+    requestsPerSecond: seconds > 0 ? requests / seconds : 0,
+    p50Ms: median(results.map((r) => r.p50Ms)),
+    p99Ms: median(results.map((r) => r.p99Ms)),
+    totalRequests: requests,
+    bytesPerResponse: Math.round(weighted((r) => r.bytesPerResponse)),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    timeouts: results.reduce((n, r) => n + r.timeouts, 0),
+    durationSeconds: seconds,
+    cpuMsPerRequest: perRequest(slices.map((s) => s.cpuMs)),
+    dbCpuMsPerRequest: perRequest(slices.map((s) => s.dbCpuMs)),
+    loadgenCpuMsPerRequest: Number(weighted((r) => r.loadgenCpuMsPerRequest).toFixed(3)),
+  };
+}
+
 /** A seeded generator (the district generator's), so a run's request sequence is the same on every side. */
 function seeded(seed: number): () => number {
   return createRng("reads-bench", seed).next;
@@ -243,10 +288,10 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
     }
     await verifySameBytes(origins, token, list);
     o.log(`[reads] ceiling and providers answer ${VERIFY_SAMPLES} sample requests per workload byte for byte`);
-    const load = async (side: Side, w: Workload, seed: number, seconds: number): Promise<LoadResult> => {
+    /** One stretch of load on one side: `next` continues that side's request sequence. */
+    const load = async (side: Side, w: Workload, next: () => string, seconds: number): Promise<LoadSlice> => {
       const before = processCpuMs(pids[side]);
       const dbBefore = postgresCpuMs();
-      const next = w.paths(seed);
       const result = await runLoad({
         url: `${origins[side]}${BASE_PATH}/`,
         durationSeconds: seconds,
@@ -258,12 +303,11 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
       });
       const after = processCpuMs(pids[side]);
       const dbAfter = postgresCpuMs();
-      const perRequest = (from: number | null, to: number | null) =>
-        from === null || to === null ? null : Number(((to - from) / result.totalRequests).toFixed(3));
-      result.cpuMsPerRequest = perRequest(before, after);
-      result.dbCpuMsPerRequest = perRequest(dbBefore, dbAfter);
-      return result;
+      const spent = (from: number | null, to: number | null) => (from === null || to === null ? null : to - from);
+      return { result, cpuMs: spent(before, after), dbCpuMs: spent(dbBefore, dbAfter) };
     };
+    const slices = Math.max(1, Math.round(o.duration / SLICE_SECONDS));
+    const sliceSeconds = o.duration / slices;
     const runs = new Map(list.map((w) => [w.name, { ceiling: [], off: [], on: [] } as Record<Side, LoadResult[]>]));
     for (let run = 0; run < o.runs; run++) {
       // A new seed per run (the cache-on side must not meet pages it cached in an earlier run); the same on every side.
@@ -271,16 +315,27 @@ export async function runReadsBench(o: ReadsBenchOptions): Promise<ReadsBenchRes
       for (const w of list) {
         const order = SIDES.map((_, i) => SIDES[(i + run) % SIDES.length] as Side);
         const got = runs.get(w.name) as Record<Side, LoadResult[]>;
-        for (const side of order) {
-          // Each side is loaded just before it is measured (with other requests than the run's), so every side is
-          // measured serving, not waking: a Node process left idle while the other sides ran drops and rebuilds
-          // optimized code in its first seconds of load again (V8's code-creation log, --log-code: about 220 of the
-          // provider's functions optimized anew in its first 15 s after 40 s idle), and the larger the process's code,
-          // the more that costs.
-          if (o.warmup > 0) {
-            await load(side, w, WARMUP_SEED + run, o.warmup);
+        // Each side is loaded just before its run (with other requests than the run's), so every side is measured
+        // serving, not waking: a Node process left idle while the other sides ran drops and rebuilds optimized code in
+        // its first seconds of load again (V8's code-creation log, --log-code: about 220 of the provider's functions
+        // optimized anew in its first 15 s after 40 s idle), and the larger the process's code, the more that costs.
+        if (o.warmup > 0) {
+          for (const side of order) {
+            await load(side, w, w.paths(WARMUP_SEED + run), o.warmup);
           }
-          got[side].push(await load(side, w, seed, o.duration));
+        }
+        // The run's seconds are served in one-second slices, the sides taking turns, so a side is never idle for
+        // long, and a few seconds of a machine slowed by other work fall on every side alike instead of on whichever
+        // side ran then: this shared two-core machine moved one side's req/s by ±15 % between back-to-back 5 s runs.
+        const next = Object.fromEntries(SIDES.map((side) => [side, w.paths(seed)])) as Record<Side, () => string>;
+        const sliced: Record<Side, LoadSlice[]> = { ceiling: [], off: [], on: [] };
+        for (let slice = 0; slice < slices; slice++) {
+          for (const side of order) {
+            sliced[side].push(await load(side, w, next[side], sliceSeconds));
+          }
+        }
+        for (const side of SIDES) {
+          got[side].push(combineSlices(sliced[side]));
         }
         const last = (s: Side) => got[s].at(-1) as LoadResult;
         o.log(

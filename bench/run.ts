@@ -479,7 +479,11 @@ const program = new Command("bench")
       "Postgres: BENCH_DATABASE_URL names the server (default postgres://127.0.0.1:5432/test); a scratch database rosterlab_bench is created and dropped there.",
   )
   .option("--backend <which>", "pglite | postgres | both", "both")
-  .option("--duration <seconds>", "seconds per measured run", "5")
+  .option(
+    "--duration <seconds>",
+    "seconds per measured run (the reads figures serve them in one-second turns of the three sides)",
+    "5",
+  )
   .option(
     "--warmup <seconds>",
     "seconds of unmeasured load on each side just before each of its measured runs (http and reads figures)",
