@@ -74,11 +74,16 @@ const ENROLLMENT_JSON = `'{' || concat_ws(',',
   ${field("beginDate", `'"' || to_char(e.begin_date, 'YYYY-MM-DD') || '"'`)},
   ${field("endDate", `'"' || to_char(e.end_date, 'YYYY-MM-DD') || '"'`)}) || '}'`;
 
-/** One statement: the page's body text and the exact total, over the same WHERE. */
+/**
+ * One statement: the page's body text and the exact total, over the same WHERE. As the provider does, a page shorter
+ * than its limit gives the total itself (offset + its rows; not an empty page past offset 0), so only the others count.
+ */
 function listStatement(table: string, alias: string, rowJson: string, key: string, where: string): string {
   return `with page as (select * from provider.${table} ${alias} where ${where} order by ${alias}.sourced_id limit $1 offset $2)
-select (select count(*) from provider.${table} ${alias} where ${where})::int as total,
-  '{"${key}":[' || coalesce((select string_agg(${rowJson}, ',' order by ${alias}.sourced_id) from page ${alias}), '') || ']}' as body`;
+select (case when count(*) < $1 and (count(*) > 0 or $2 = 0) then $2 + count(*)
+    else (select count(*) from provider.${table} ${alias} where ${where}) end)::int as total,
+  '{"${key}":[' || coalesce(string_agg(${rowJson}, ',' order by ${alias}.sourced_id), '') || ']}' as body
+from page ${alias}`;
 }
 
 const USERS_ALL = listStatement("users", "u", USER_JSON, "users", "true");
