@@ -68,7 +68,9 @@ describeWithPostgres("a Postgres outage (item 10) [postgres]", () => {
     port = await proxy.start();
     const viaProxy = new URL(db.url ?? "");
     viaProxy.host = `127.0.0.1:${port}`;
-    handle = await openDb(viaProxy.toString(), { max: 2, connectTimeoutSeconds: 1 });
+    // Long enough for a real connection on a loaded two-core machine (at 1 s, a connection opened after the outage
+    // once timed out under a second test run beside this one, and reopened the breaker), short for the blackhole.
+    handle = await openDb(viaProxy.toString(), { max: 2, connectTimeoutSeconds: 3 });
     provider = await startProvider(handle, {
       clock: createTestClock(SEEDED_NOW),
       // Held open for the test's length: while it holds, no request may reach for a connection.
