@@ -1,7 +1,7 @@
 // The request log's writer and reader: rows are written in batches (a write never delays or fails a response, and
 // a failed one is retried), old rows are pruned by age and by count, and reads first wait for this process's
 // requests in flight and flush, so a client's last request is in the log when its operator looks.
-import { and, desc, eq, getTableColumns, gte, lt, lte, max, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, lt, sql } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import {
@@ -9,7 +9,6 @@ import {
   arrayLiteralElement,
   type Db,
   type DirectStatement,
-  resultRows,
   runDirect,
   textArrayLiteral,
 } from "../db/client.js";
@@ -80,7 +79,9 @@ export const DEFAULT_REQUEST_LOG_OPTIONS: RequestLogOptions = { retentionDays: 7
 
 const FLUSH_DELAY_MS = 100;
 const FLUSH_ROWS = 200;
-const PRUNE_EVERY_ROWS = 1000;
+const PRUNE_EVERY_ROWS = 5000;
+/** Most rows one prune deletes for each bound; any more go at the next prune. */
+const PRUNE_MAX_ROWS = 20_000;
 const PRUNE_EVERY_MS = 10_000;
 const RETRY_MS = 1000;
 const GIVE_UP_AFTER = 4;
@@ -151,6 +152,29 @@ function insertBatch(db: Db, rows: readonly RequestLogEntry[]) {
   return runDirect(db, INSERT_BATCH, columns);
 }
 
+/**
+ * The prune as ONE prepared statement, no transaction: rows older than the cutoff, then rows below max(id) − keep (ids
+ * come from one sequence, so that bounds the count; gaps only make it keep fewer), each at most PRUNE_MAX_ROWS a run.
+ * Every 5000 rows or 10 s, and before reads. It was a transaction of four statements every 1000 rows: the transaction
+ * held a pool connection while reads waited for one, and cost about 4 % of a busy provider's class-roster reads
+ * (`npm run bench -- --only reads`).
+ *
+ * Each delete picks its ids by index, in index order, with a LIMIT, so neither can become a scan of the whole log
+ * whatever the statistics say: a log that grows faster than autovacuum analyzes it once had statistics under which
+ * `id <= $1` looked like a third of the table, and the planner chose a sequential scan to delete a few rows. A row both
+ * old and over the count is deleted (and counted) once: a row the statement has already deleted is skipped.
+ */
+const PRUNE: DirectStatement = {
+  text:
+    `with old as (delete from ${LOG_TABLE} where "id" = any(array(select "id" from ${LOG_TABLE} ` +
+    `where "at" < $1::timestamptz order by "at" limit ${PRUNE_MAX_ROWS})) returning 1), ` +
+    `over as (delete from ${LOG_TABLE} where "id" = any(array(select "id" from ${LOG_TABLE} ` +
+    `where "id" <= (select max("id") from ${LOG_TABLE}) - $2::int8 ` +
+    `order by "id" limit ${PRUNE_MAX_ROWS})) returning 1) ` +
+    "select ((select count(*) from old) + (select count(*) from over))::int",
+  slots: [{ name: "cutoff" }, { name: "keep" }],
+};
+
 export function createRequestLog(
   db: Db,
   clock: Clock,
@@ -169,31 +193,11 @@ export function createRequestLog(
   const waiters = new Set<() => void>();
   let available: () => boolean = () => true;
 
-  /**
-   * Two deletes by index: rows past the age limit, ids below max − maxRows. Every 1000 rows or 10 s, and on reads.
-   * Both must read an index whatever the planner believes: a log that grows faster than autovacuum analyzes it has
-   * statistics under which `id <= $1` looks like a third of the table, and the planner chose a sequential scan of the
-   * whole log to delete a few rows, every 1000 requests (72 ms a prune on a 630k-row log, a fifth of a core at 4,000
-   * requests/s). Counted in Postgres: the deleted ids never travel back.
-   */
-  const prune = (): Promise<number> => {
+  /** Deletes rows past the age and count bounds now (PRUNE); returns how many went. */
+  const prune = async (): Promise<number> => {
     const cutoff = new Date(clock.now().getTime() - options.retentionDays * 86_400_000);
-    return db.transaction(async (tx) => {
-      await tx.execute(sql`set local enable_seqscan = off`);
-      const deleted = async (where: SQL | undefined) => {
-        const [row] = resultRows<{ n: number }>(
-          await tx.execute(
-            sql`with gone as (delete from ${requestLog} where ${where} returning 1) select count(*)::int as n from gone`,
-          ),
-        );
-        return Number(row?.n ?? 0);
-      };
-      const old = await deleted(lt(requestLog.at, cutoff));
-      // Ids come from one sequence, so max(id) − maxRows bounds the count (gaps only make it keep fewer).
-      const [top] = await tx.select({ id: max(requestLog.id) }).from(requestLog);
-      const edge = (top?.id ?? 0) - options.maxRows;
-      return old + (edge > 0 ? await deleted(lte(requestLog.id, edge)) : 0);
-    });
+    const [row] = await runDirect(db, PRUNE, { cutoff: cutoff.toISOString(), keep: String(options.maxRows) });
+    return Number(row?.[0] ?? 0);
   };
 
   const flush = (): Promise<void> => {

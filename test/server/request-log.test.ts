@@ -214,6 +214,27 @@ describeEachDb("request log pruning", (kind) => {
     expect((await log.list({ order: "asc" })).map((r) => r.requestId)).toEqual(["r5", "r6", "r7", "r8"]);
     await log.close();
   });
+
+  it("counts a row that is both too old and past the count limit once", async () => {
+    let now = Date.parse("2026-11-30T12:00:00Z");
+    const clock = { now: () => new Date(now) };
+    await db.handle.db.execute(sql`delete from provider.request_log`);
+    const log = createRequestLog(db.handle.db, clock, createLogger("error"), { retentionDays: 1, maxRows: 3 });
+    const write = async (ids: string[]) => {
+      for (const id of ids) {
+        log.begin()(logEntry(clock.now(), id));
+      }
+      await log.settle();
+    };
+    await write(["o0", "o1", "o2"]);
+    now += 2 * 86_400_000;
+    await write(["n0", "n1", "n2", "n3"]);
+    // o0-o2 are too old, and o0-o2 and n0 are past the newest three: four rows go, each counted once.
+    expect(await log.prune()).toBe(4);
+    expect((await log.list({ order: "asc" })).map((r) => r.requestId)).toEqual(["n1", "n2", "n3"]);
+    expect(await log.prune()).toBe(0);
+    await log.close();
+  });
 });
 
 describe("redactQuery", () => {
