@@ -88,14 +88,9 @@ const TOKEN_CACHE_MAX = 10_000;
 const NO_QUIRKS: ReadonlySet<QuirkName> = new Set();
 
 /** The token's claims, expired or not (routes refuse expired ones); undefined when it is missing or invalid. */
-async function authenticate(c: Context<AppEnv>, deps: RouteDeps): Promise<AuthContext | undefined> {
-  const header = requestHeader(c, "authorization");
+async function authenticate(deps: RouteDeps, header: string | undefined): Promise<AuthContext | undefined> {
   if (!header) {
     return undefined;
-  }
-  const known = deps.tokenCache.get(header);
-  if (known) {
-    return known;
   }
   try {
     const auth = await verifyBearer(deps, header, { acceptExpired: true });
@@ -109,7 +104,7 @@ async function authenticate(c: Context<AppEnv>, deps: RouteDeps): Promise<AuthCo
 }
 
 /** Presets for this request: the client's, then the header's (which win, and fire without counting). */
-function requestFaults(c: Context<AppEnv>, stored: ActiveFault[]): ActiveFault[] {
+function requestFaults(c: Context<AppEnv>, stored: readonly ActiveFault[]): readonly ActiveFault[] {
   const header = requestHeader(c, FAULT_HEADER);
   if (!header) {
     return stored;
@@ -156,14 +151,8 @@ async function applyFaults(
   deps: RouteDeps,
   match: MatchedEndpoint,
   auth: AuthContext,
+  all: readonly ActiveFault[],
 ): Promise<Response | undefined> {
-  const all = requestFaults(c, await deps.quirkStore.forClient(auth.clientId)).filter((f) => appliesTo(f, match));
-  if (all.length === 0) {
-    // The usual request: no preset in force, nothing to decide or to build.
-    c.set("faults", { quirks: NO_QUIRKS, applied: [] });
-    await next();
-    return undefined;
-  }
   const quirks = new Set(all.map((f) => f.name).filter(isQuirkName));
   const applied: FaultName[] = [];
   c.set("faults", { quirks, applied });
@@ -283,17 +272,29 @@ export function registerFaultHook(app: Hono<AppEnv>, deps: FaultHookDeps): void 
     const match = matchEndpoint(c.req.method, c.req.path);
     // The request log names the operation from this, instead of matching the path again.
     c.set("operation", match?.endpoint.operationId ?? null);
-    const auth = match ? await authenticate(c, deps) : undefined;
+    // The usual request waits for nothing here: its token, its client's standing and the presets (none) are known
+    // from memory; only what is not known is awaited.
+    const header = match ? requestHeader(c, "authorization") : undefined;
+    const auth = header === undefined ? undefined : (deps.tokenCache.get(header) ?? (await authenticate(deps, header)));
     if (!match || !auth) {
       await next();
       return;
     }
     c.set("clientId", auth.clientId);
-    const revoked = await deps.clients.revoked(auth.clientId, auth.issuedAtMs);
+    const known = deps.clients.revokedCached(auth.clientId, auth.issuedAtMs);
+    const revoked = known === null ? await deps.clients.revoked(auth.clientId, auth.issuedAtMs) : known;
     if (revoked) {
       return tokenRefusal(c, revoked);
     }
-    const answer = await applyFaults(c, next, deps, match, auth);
+    const stored = deps.quirkStore.noneCached() ?? (await deps.quirkStore.forClient(auth.clientId));
+    const all = requestFaults(c, stored).filter((f) => appliesTo(f, match));
+    if (all.length === 0) {
+      // No preset in force: nothing to decide or to build.
+      c.set("faults", { quirks: NO_QUIRKS, applied: [] });
+      await next();
+      return;
+    }
+    const answer = await applyFaults(c, next, deps, match, auth, all);
     return answer ?? undefined;
   });
 }

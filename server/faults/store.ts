@@ -53,6 +53,11 @@ export interface FaultStore {
   active(): Promise<ReadonlySet<QuirkName>>;
   /** Every preset in force for a client: start-up, provider-wide and the client's own (the most specific wins). */
   forClient(clientId: string | undefined): Promise<ActiveFault[]>;
+  /**
+   * forClient without waiting, when it can answer from what it holds: the empty list while the switches read within
+   * the last second are none (the usual request); undefined when forClient must be asked.
+   */
+  noneCached(): readonly ActiveFault[] | undefined;
   /** Presets switched on in a scope (the provider scope includes the start-up list), or in every scope. */
   list(scope?: string): Promise<SwitchedFault[]>;
   /** Replaces the presets switched on in a scope; a preset whose parameters changed starts counting afresh. */
@@ -162,6 +167,11 @@ export function createFaultStore(db: Db, clock: Clock, fixed: readonly FaultSpec
     async active() {
       const rows = [...live(startup), ...(await load()).filter((r) => r.scope === PROVIDER_SCOPE)];
       return new Set(rows.map((r) => r.name).filter(isQuirkName));
+    },
+    noneCached() {
+      return startup.length === 0 && cached?.rows.length === 0 && performance.now() - cached.at < CACHE_MS
+        ? NO_FAULTS
+        : undefined;
     },
     async forClient(clientId) {
       const rows = await load();
