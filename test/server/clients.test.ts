@@ -80,6 +80,8 @@ describeEachDb("clients", (kind) => {
     const refused = await sp.api("/orgs", { token: before.token ?? "" });
     expect(refused.status).toBe(401);
     expect(readStatusInfo(refused.body)[0]?.description).toMatch(/rotated/);
+    // Refused again from the view the first refusal read (held for a second, consulted without waiting).
+    expect((await sp.api("/orgs", { token: before.token ?? "" })).status, "old token, second time").toBe(401);
     const after = await tokenFor("lms-rotate", rotated.body.clientSecret);
     expect(after.status).toBe(200);
     expect((await sp.api("/orgs", { token: after.token ?? "" })).status).toBe(200);
