@@ -157,7 +157,7 @@ function insertBatch(db: Db, rows: readonly RequestLogEntry[]) {
  * come from one sequence, so that bounds the count; gaps only make it keep fewer), each at most PRUNE_MAX_ROWS a run.
  * Every 5000 rows or 10 s, and before reads. It was a transaction of four statements every 1000 rows: the transaction
  * held a pool connection while reads waited for one, and cost about 4 % of a busy provider's class-roster reads
- * (`npm run bench -- --only reads`).
+ * (paired one-second rounds of cache-off class rosters against the same build with this statement, on Postgres).
  *
  * Each delete picks its ids by index, in index order, with a LIMIT, so neither can become a scan of the whole log
  * whatever the statistics say: a log that grows faster than autovacuum analyzes it once had statistics under which
