@@ -155,9 +155,9 @@ function insertBatch(db: Db, rows: readonly RequestLogEntry[]) {
 /**
  * The prune as ONE prepared statement, no transaction: rows older than the cutoff, then rows below max(id) − keep (ids
  * come from one sequence, so that bounds the count; gaps only make it keep fewer), each at most PRUNE_MAX_ROWS a run.
- * Every 5000 rows or 10 s, and before reads. It was a transaction of four statements every 1000 rows: the transaction
- * held a pool connection while reads waited for one, and cost about 4 % of a busy provider's class-roster reads
- * (paired one-second rounds of cache-off class rosters against the same build with this statement, on Postgres).
+ * Every 5000 rows or 10 s, and before reads. It was a transaction of four statements every 1000 rows, holding a pool
+ * connection for its length; on the UNLOGGED log the change is within the noise of class-roster throughput
+ * (`npm run bench:compare`), but a prune is now one round trip and never waits for a connection of its own.
  *
  * Each delete picks its ids by index, in index order, with a LIMIT, so neither can become a scan of the whole log
  * whatever the statistics say: a log that grows faster than autovacuum analyzes it once had statistics under which
