@@ -113,7 +113,7 @@ function seeded(seed: number): () => number {
   return createRng("reads-bench", seed).next;
 }
 
-interface Workload {
+export interface Workload {
   name: string;
   /** A generator of request paths (under the OneRoster base path) for one seed. */
   paths(seed: number): () => string;
@@ -121,7 +121,7 @@ interface Workload {
 
 const enc = encodeURIComponent;
 
-function workloads(sample: BenchSample): Workload[] {
+export function workloads(sample: BenchSample): Workload[] {
   const pick = <T>(rnd: () => number, list: readonly T[]) => list[Math.floor(rnd() * list.length)] as T;
   const from = Date.parse(sample.usersFrom);
   const to = Date.parse(sample.usersTo);
