@@ -207,13 +207,15 @@ async function runCompare(o: CompareOptions, log: (line: string) => void): Promi
     const common = ["--database-url", scratch.url, "--public-url", PUBLIC_URL, "--client-secret", "compare-secret"];
     const cache = o.pageCache === "off" ? ["--no-page-cache"] : [];
     log(`[compare] seeding the ${o.size} district with this tree's provider...`);
-    const headChild = await spawnChild<ProviderInfo>({
+    // Seeded by a process of its own that then exits, so that neither side has done more than the other before it
+    // serves.
+    const seeder = await spawnChild<ProviderInfo>({
       script: "./provider-process.ts",
       env,
-      args: ["--size", o.size, ...cache, ...common],
+      args: ["--size", o.size, ...common],
       timeoutMs: 3_600_000,
     });
-    children.push(headChild);
+    await seeder.stop();
     log(`[compare] starting ${o.base} (${commit.slice(0, 12)}) from ${checkout.dir}...`);
     // The base side is started by its own tree's child helper, so it runs that tree's build of that tree's sources.
     const baseSpawn = (await import(join(checkout.dir, "bench", "child.ts"))).spawnChild as (
@@ -225,6 +227,12 @@ async function runCompare(o: CompareOptions, log: (line: string) => void): Promi
       args: ["--no-seed-data", ...cache, ...common],
     });
     children.push(baseChild);
+    const headChild = await spawnChild<ProviderInfo>({
+      script: "./provider-process.ts",
+      env,
+      args: ["--no-seed-data", ...cache, ...common],
+    });
+    children.push(headChild);
     const sample = await readSample(scratch.url);
     const workload = workloads(sample).find((w) => w.name.startsWith(o.workload));
     if (!workload) {
