@@ -8,14 +8,14 @@ import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "no
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
-import postgres from "postgres";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { redactUrl } from "../server/db/client.js";
+import { openDb, redactUrl, resultRows } from "../server/db/client.js";
 import { type BenchChild, type SpawnChildOptions, spawnChild } from "./child.js";
 import { LoadError, runLoad } from "./load.js";
 import { postgresCpuMs, processCpuMs } from "./process-cpu.js";
 import type { ProviderInfo } from "./provider-process.js";
-import { workloads } from "./reads-bench.js";
+import { fetchToken, workloads } from "./reads-bench.js";
 import { openScratchDb, type ScratchDb } from "./scratch-db.js";
 import type { BenchSample } from "./sql-ceiling-process.js";
 
@@ -125,38 +125,29 @@ function checkoutBase(commit: string): { dir: string; remove: () => void } {
 }
 
 async function readSample(url: string): Promise<BenchSample> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const handle = await openDb(url, { max: 1 });
   try {
-    const users = await sql<{ id: string }[]>`select sourced_id as id from provider.users order by sourced_id`;
-    const classes = await sql<{ id: string }[]>`select sourced_id as id from provider.classes order by sourced_id`;
-    const [range] = await sql<{ from: Date; to: Date }[]>`
-      select min(date_last_modified) as from, max(date_last_modified) as to from provider.users`;
+    const ids = async (table: "users" | "classes") =>
+      resultRows<{ id: string }>(
+        await handle.db.execute(
+          sql`select sourced_id as id from ${sql.identifier("provider")}.${sql.identifier(table)} order by sourced_id`,
+        ),
+      ).map((r) => r.id);
+    const [range] = resultRows<{ from: unknown; to: unknown }>(
+      await handle.db.execute(
+        sql`select min(date_last_modified) as from, max(date_last_modified) as to from provider.users`,
+      ),
+    );
+    const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
     return {
-      userIds: users.map((r) => r.id),
-      classIds: classes.map((r) => r.id),
-      usersFrom: range?.from.toISOString() ?? "",
-      usersTo: range?.to.toISOString() ?? "",
+      userIds: await ids("users"),
+      classIds: await ids("classes"),
+      usersFrom: iso(range?.from),
+      usersTo: iso(range?.to),
     };
   } finally {
-    await sql.end({ timeout: 2 });
+    await handle.close();
   }
-}
-
-async function fetchToken(info: ProviderInfo): Promise<string> {
-  const res = await fetch(info.tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: info.clientId,
-      client_secret: info.clientSecret,
-    }),
-  });
-  const body = (await res.json()) as { access_token?: string };
-  if (!body.access_token) {
-    throw new CompareError(`token endpoint answered ${res.status}`);
-  }
-  return body.access_token;
 }
 
 /** Idle and total jiffies of the whole machine so far (Linux), null elsewhere. */
@@ -195,7 +186,16 @@ export interface CompareReport {
 }
 
 async function runCompare(o: CompareOptions, log: (line: string) => void): Promise<CompareReport> {
-  const commit = git("rev-parse", "--verify", `${o.base}^{commit}`);
+  let commit: string;
+  try {
+    commit = execFileSync("git", ["rev-parse", "--verify", "--quiet", `${o.base}^{commit}`], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    throw new CompareError(`--base '${o.base}' names no commit of this repository (try a sha, a branch or HEAD~1)`);
+  }
   const dirty = git("status", "--porcelain", "--untracked-files=no") !== "";
   const head = `${git("rev-parse", "--short", "HEAD")}${dirty ? " + uncommitted changes" : ""}`;
   const children: BenchChild<ProviderInfo>[] = [];

@@ -165,7 +165,8 @@ class ReadsBenchError extends Error {
   override name = "ReadsBenchError";
 }
 
-async function fetchToken(info: ProviderInfo): Promise<string> {
+/** A bearer token from a bench provider child, for its demo client. */
+export async function fetchToken(info: ProviderInfo): Promise<string> {
   const res = await fetch(info.tokenUrl, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -224,6 +224,7 @@ const ENV_READERS: Record<string, string> = {
   "conformance/config.ts": "the conformance command (ONEROSTER_* connection variables)",
   "bench/run.ts": "npm run bench (and the environment its child processes inherit)",
   "bench/seed-load.ts": "the seed-load bench when run alone with tsx",
+  "bench/compare.ts": "npm run bench:compare (and the environment its child processes inherit)",
   "test/setup/env.ts": "the test run",
   "test/fixtures/careless-consumer.ts": "a stand-in for another team's consumer program, run by the scenario tests",
   "drizzle.config.ts": "drizzle-kit",
