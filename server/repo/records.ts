@@ -113,14 +113,15 @@ interface ListJsonOptions {
 function listJsonQuery(db: Db, entity: EntityName, spec: QuerySpec, opts: ListJsonOptions, where: SQL | undefined) {
   const table = ENTITY_TABLES[entity];
   const order = orderToSql(table, spec.sort, textFields(entity));
-  const page = sql`select * from ${table.table}${where ? sql` where ${where}` : sql``} order by ${sql.join(order, sql`, `)} limit ${sql.placeholder("limit")}::int8 offset ${sql.placeholder("offset")}::int8`;
+  const whereClause = where ? sql` where ${where}` : sql``;
+  const page = sql`select * from ${table.table}${whereClause} order by ${sql.join(order, sql`, `)} limit ${sql.placeholder("limit")}::int8 offset ${sql.placeholder("offset")}::int8`;
   // Counted only when asked (a parameter, so reads that count and reads that do not share the statement and its
   // batches), and only when the page cannot tell: a page shorter than its limit holds every row from its offset on,
   // so the total is offset + its rows (a class roster, a late delta, the last page), unless it is empty past offset 0.
   // Postgres runs the sub-select only where the CASE reaches it. count(*) is the page's: the select reads the page.
   const limit = sql`${sql.placeholder("limit")}::int8`;
   const offset = sql`${sql.placeholder("offset")}::int8`;
-  const total = sql`(case when ${sql.placeholder("countTotal")}::boolean then (case when count(*) < ${limit} and (count(*) > 0 or ${offset} = 0) then ${offset} + count(*) else (select count(*) from ${table.table}${where ? sql` where ${where}` : sql``}) end) end)::int`;
+  const total = sql`(case when ${sql.placeholder("countTotal")}::boolean then (case when count(*) < ${limit} and (count(*) > 0 or ${offset} = 0) then ${offset} + count(*) else (select count(*) from ${table.table}${whereClause}) end) end)::int`;
   const parents = opts.shape.parents;
   // The index of the first parent that does not exist, or -1: one statement instead of one more per parent.
   const missing =
