@@ -10,20 +10,19 @@ import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { ONEROSTER_BASE_PATH } from "../oneroster/index.js";
 import { openDb, redactUrl, resultRows } from "../server/db/client.js";
 import { type BenchChild, type SpawnChildOptions, spawnChild } from "./child.js";
 import { LoadError, runLoad } from "./load.js";
 import { postgresCpuMs, processCpuMs } from "./process-cpu.js";
 import type { ProviderInfo } from "./provider-process.js";
-import { fetchToken, workloads } from "./reads-bench.js";
-import { openScratchDb, type ScratchDb } from "./scratch-db.js";
+import { fetchToken, PUBLIC_URL, workloads } from "./reads-bench.js";
+import { median } from "./report.js";
+import { DEFAULT_BENCH_PG_URL, openScratchDb, type ScratchDb } from "./scratch-db.js";
 import type { BenchSample } from "./sql-ceiling-process.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const BASE_PATH = "/ims/oneroster/v1p1";
-const PUBLIC_URL = "http://rosterlab.bench";
 const SCRATCH_NAME = "rosterlab_bench_compare";
-const DEFAULT_PG_URL = "postgres://127.0.0.1:5432/test";
 
 /** One side's figures in one round. */
 export interface RoundSide {
@@ -47,14 +46,6 @@ export interface CompareSummary {
   ratioQuartiles: [number, number];
   base: RoundSide;
   head: RoundSide;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** The value at fraction `q` of the sorted values (nearest rank). */
@@ -255,11 +246,11 @@ async function runCompare(o: CompareOptions, log: (line: string) => void): Promi
       const dbBefore = postgresCpuMs();
       const ticksBefore = machineTicks();
       const result = await runLoad({
-        url: `${child.info.origin}${BASE_PATH}/`,
+        url: `${child.info.origin}${ONEROSTER_BASE_PATH}/`,
         durationSeconds: seconds,
         connections: o.connections,
         headers: { authorization: `Bearer ${token}` },
-        nextPath: () => `${BASE_PATH}${next[side]()}`,
+        nextPath: () => `${ONEROSTER_BASE_PATH}${next[side]()}`,
       });
       const cpuAfter = processCpuMs(child.pid);
       const dbAfter = postgresCpuMs();
@@ -349,7 +340,7 @@ const program = new Command("bench:compare")
   .option("--page-cache <mode>", "on | off: both sides with or without the page cache", "off")
   .option("--json <file>", "also write the report as JSON to FILE ('-' prints only JSON on stdout)")
   .action(async (flags: Record<string, unknown>) => {
-    const parsed = Options.safeParse({ ...flags, databaseUrl: process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL });
+    const parsed = Options.safeParse({ ...flags, databaseUrl: process.env.BENCH_DATABASE_URL || DEFAULT_BENCH_PG_URL });
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         process.stderr.write(`--${issue.path.join(".")}: ${issue.message}\n`);

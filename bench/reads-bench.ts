@@ -4,6 +4,7 @@
 // timestamps, a filtered collection) plus the first page it can. Requests come from seeded generators, so every side
 // of a run gets the same sequence; each run uses a new seed; sides alternate order. Bytes are compared first.
 import { join } from "node:path";
+import { ONEROSTER_BASE_PATH } from "../oneroster/index.js";
 import { createRng } from "../seed/random.js";
 import { type BenchChild, spawnChild } from "./child.js";
 import { type LoadResult, runLoad } from "./load.js";
@@ -56,8 +57,9 @@ export interface ReadsBenchResult {
 
 const SCRATCH_NAME = "rosterlab_bench_reads";
 /** Both providers put this origin in hrefs and Link headers, and so does the ceiling: their bytes can be compared. */
-const PUBLIC_URL = "http://rosterlab.bench";
-const BASE_PATH = "/ims/oneroster/v1p1";
+/** The origin both providers and the ceiling put in hrefs and Link headers, so bodies compare byte for byte. */
+export const PUBLIC_URL = "http://rosterlab.bench";
+const BASE_PATH = ONEROSTER_BASE_PATH;
 const VERIFY_SEED = 424242;
 const VERIFY_SAMPLES = 6;
 /** Seeds of the warm-up requests before each measured run: never a measured run's (7 + run × 7919). */

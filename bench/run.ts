@@ -17,7 +17,7 @@ import { type ProfileSummary, readProfile, renderProfile, summarizeProfile } fro
 import type { ProviderInfo } from "./provider-process.js";
 import { type ReadsBenchResult, renderReadsTable, runReadsBench } from "./reads-bench.js";
 import { type FigureRuns, type FigureSummary, renderTable, summarize } from "./report.js";
-import { openScratchDb, type ScratchDb } from "./scratch-db.js";
+import { DEFAULT_BENCH_PG_URL, openScratchDb, type ScratchDb } from "./scratch-db.js";
 import { formatSeedLoadBench, runSeedLoadBench, type SeedLoadBenchRow } from "./seed-load.js";
 import { formatStartupBench, runStartupBench, StartupBenchError, type StartupFigure } from "./startup.js";
 import { CHURN_TARGET, DEFAULT_CHURN_RATE, runSyncBench, type SyncBenchResult } from "./sync-bench.js";
@@ -72,8 +72,6 @@ const DELTA_SHARE = 0.1;
 class BenchError extends Error {
   override name = "BenchError";
 }
-
-const DEFAULT_PG_URL = "postgres://127.0.0.1:5432/test";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -525,7 +523,7 @@ const program = new Command("bench")
   .option("--enforce-target", "exit 3 when a figure misses its target ratio")
   .action(async (flags: Record<string, unknown>) => {
     // The only environment this entry point reads.
-    const parsed = Options.safeParse({ ...flags, databaseUrl: process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL });
+    const parsed = Options.safeParse({ ...flags, databaseUrl: process.env.BENCH_DATABASE_URL || DEFAULT_BENCH_PG_URL });
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         log(`--${issue.path.join(".")}: ${issue.message}`);

@@ -3,6 +3,8 @@
 import { openDb } from "../server/db/client.js";
 
 export const SCRATCH_DB_NAME = "rosterlab_bench";
+/** The Postgres server the benches use when BENCH_DATABASE_URL is not set (our machines' local server). */
+export const DEFAULT_BENCH_PG_URL = "postgres://127.0.0.1:5432/test";
 
 export interface ScratchDb {
   url: string;
